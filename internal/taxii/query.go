@@ -1,0 +1,296 @@
+package taxii
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak"
+)
+
+// Endpoint names the TAXII endpoints that take query parameters; each takes its own set.
+type Endpoint int
+
+// The endpoints with query parameters.
+const (
+	EndpointObjects  Endpoint = iota // GET …/objects/
+	EndpointManifest                 // GET …/manifest/
+	EndpointObject                   // GET …/objects/{id}/
+	EndpointVersions                 // GET …/objects/{id}/versions/
+	EndpointDelete                   // DELETE …/objects/{id}/
+)
+
+const (
+	pAddedAfter  = 1 << iota
+	pLimit       // limit
+	pNext        // next
+	pID          // match[id]
+	pType        // match[type]
+	pVersion     // match[version]
+	pSpecVersion // match[spec_version]
+)
+
+var endpointParams = map[Endpoint]int{
+	EndpointObjects:  pAddedAfter | pLimit | pNext | pID | pType | pVersion | pSpecVersion,
+	EndpointManifest: pAddedAfter | pLimit | pNext | pID | pType | pVersion | pSpecVersion,
+	EndpointObject:   pAddedAfter | pLimit | pNext | pVersion | pSpecVersion,
+	EndpointVersions: pAddedAfter | pLimit | pNext | pSpecVersion,
+	EndpointDelete:   pVersion | pSpecVersion,
+}
+
+// Limits bound what a query may ask for.
+type Limits struct {
+	// DefaultPage is the page size when the client gives no limit; MaxPage caps limit.
+	DefaultPage, MaxPage int
+	// MaxValues caps the comma-separated values of one match[] parameter.
+	MaxValues int
+}
+
+// DefaultLimits are the limits the server uses unless configured otherwise.
+var DefaultLimits = Limits{DefaultPage: 1000, MaxPage: 10000, MaxValues: 100}
+
+// ParseQuery reads the query parameters of a request to endpoint e into a filter. Known
+// parameters with bad values are errors (EINVALID, with a message that names the
+// parameter); parameters the endpoint does not take are ignored, as TAXII asks of servers
+// that do not support a filter. A client's limit above MaxPage is lowered to it.
+func ParseQuery(q url.Values, e Endpoint, lim Limits) (firebreak.ObjectFilter, error) {
+	var f firebreak.ObjectFilter
+	allowed := endpointParams[e]
+	f.Limit = lim.DefaultPage
+	if allowed&pLimit != 0 {
+		if v, ok, err := single(q, "limit"); err != nil {
+			return f, err
+		} else if ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return f, firebreak.Errorf(firebreak.EINVALID, "limit: %q is not a positive integer", clip(v))
+			}
+			f.Limit = min(n, lim.MaxPage)
+		}
+	}
+	if allowed&pAddedAfter != 0 {
+		if v, ok, err := single(q, "added_after"); err != nil {
+			return f, err
+		} else if ok {
+			t, err := ParseTimestamp(v)
+			if err != nil {
+				return f, firebreak.Errorf(firebreak.EINVALID, "added_after: %q is not an RFC 3339 UTC timestamp", clip(v))
+			}
+			f.AddedAfter = t
+		}
+	}
+	if allowed&pNext != 0 {
+		if v, ok, err := single(q, "next"); err != nil {
+			return f, err
+		} else if ok {
+			c, err := DecodeCursor(v)
+			if err != nil {
+				return f, err
+			}
+			f.After = c
+		}
+	}
+	var err error
+	if allowed&pID != 0 {
+		if f.IDs, err = list(q, "match[id]", lim, validID); err != nil {
+			return f, err
+		}
+	}
+	if allowed&pType != 0 {
+		if f.Types, err = list(q, "match[type]", lim, validType); err != nil {
+			return f, err
+		}
+	}
+	if allowed&pSpecVersion != 0 {
+		if f.SpecVersions, err = list(q, "match[spec_version]", lim, validSpecVersion); err != nil {
+			return f, err
+		}
+	}
+	if allowed&pVersion != 0 {
+		vs, err := list(q, "match[version]", lim, nil)
+		if err != nil {
+			return f, err
+		}
+		for _, v := range vs {
+			switch v {
+			case "first":
+				f.Versions.First = true
+			case "last":
+				f.Versions.Last = true
+			case "all":
+				f.Versions.All = true
+			default:
+				t, err := ParseTimestamp(v)
+				if err != nil {
+					return f, firebreak.Errorf(firebreak.EINVALID, "match[version]: %q is not first, last, all or an RFC 3339 UTC timestamp", clip(v))
+				}
+				f.Versions.At = append(f.Versions.At, VersionKeyOf(t))
+			}
+		}
+	}
+	return f, nil
+}
+
+// single returns the one value of a parameter; a repeated parameter is an error because
+// its meaning would depend on which copy a component reads.
+func single(q url.Values, name string) (string, bool, error) {
+	vs, ok := q[name]
+	if !ok {
+		return "", false, nil
+	}
+	if len(vs) != 1 {
+		return "", false, firebreak.Errorf(firebreak.EINVALID, "%s: given %d times; give it once", name, len(vs))
+	}
+	return vs[0], true, nil
+}
+
+// list returns the comma-separated values of a match[] parameter (repeats are joined).
+func list(q url.Values, name string, lim Limits, valid func(string) bool) ([]string, error) {
+	var out []string
+	for _, raw := range q[name] {
+		for _, v := range strings.Split(raw, ",") {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				return nil, firebreak.Errorf(firebreak.EINVALID, "%s: empty value", name)
+			}
+			if valid != nil && !valid(v) {
+				return nil, firebreak.Errorf(firebreak.EINVALID, "%s: %q is not valid", name, clip(v))
+			}
+			out = append(out, v)
+			if len(out) > lim.MaxValues {
+				return nil, firebreak.Errorf(firebreak.EINVALID, "%s: more than %d values", name, lim.MaxValues)
+			}
+		}
+	}
+	return out, nil
+}
+
+func validType(s string) bool {
+	if len(s) < 3 || len(s) > 250 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validID accepts <type>--<uuid> with any UUID of the 8-4-4-4-12 hex form.
+func validID(s string) bool {
+	i := strings.Index(s, "--")
+	if i < 0 || !validType(s[:i]) {
+		return false
+	}
+	return ValidUUID(s[i+2:])
+}
+
+// ValidUUID reports whether s has the 8-4-4-4-12 hexadecimal form.
+func ValidUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validSpecVersion(s string) bool {
+	if len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || c == '.') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// clip shortens a client-supplied value before it is echoed in an error.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// ParseTimestamp reads an RFC 3339 timestamp in UTC ("Z"), with at most nine fraction
+// digits, as TAXII and STIX require.
+func ParseTimestamp(s string) (time.Time, error) {
+	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' || s[10] != 'T' {
+		return time.Time{}, firebreak.Errorf(firebreak.EINVALID, "%q is not an RFC 3339 UTC timestamp", clip(s))
+	}
+	if dot := strings.IndexByte(s, '.'); dot >= 0 && (dot != 19 || len(s)-dot-2 > 9 || len(s)-dot-2 < 1) {
+		return time.Time{}, firebreak.Errorf(firebreak.EINVALID, "%q is not an RFC 3339 UTC timestamp", clip(s))
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, firebreak.Errorf(firebreak.EINVALID, "%q is not an RFC 3339 UTC timestamp", clip(s))
+	}
+	return t.UTC(), nil
+}
+
+// VersionKeyOf renders t as a version key: fixed width, nine fraction digits, so that keys
+// sort as the instants they stand for.
+func VersionKeyOf(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// Cursors are opaque to clients: a format byte, the position as two varints, and a CRC so
+// that a damaged or made-up token is refused rather than misread.
+const cursorFormat = 1
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// EncodeCursor renders a position as a `next` token.
+func EncodeCursor(c firebreak.Cursor) string {
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen64+4)
+	b = append(b, cursorFormat)
+	b = binary.AppendVarint(b, c.Added)
+	b = binary.AppendVarint(b, c.Seq)
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a `next` token made by EncodeCursor; anything else is EINVALID.
+func DecodeCursor(s string) (firebreak.Cursor, error) {
+	bad := firebreak.Errorf(firebreak.EINVALID, "next: %q is not a token this server issued", clip(s))
+	if len(s) > 64 {
+		return firebreak.Cursor{}, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 1+2+4 || b[0] != cursorFormat {
+		return firebreak.Cursor{}, bad
+	}
+	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, crcTable) != sum {
+		return firebreak.Cursor{}, bad
+	}
+	added, n := binary.Varint(body[1:])
+	if n <= 0 {
+		return firebreak.Cursor{}, bad
+	}
+	seq, m := binary.Varint(body[1+n:])
+	if m <= 0 || 1+n+m != len(body) || added < 0 || seq < 0 {
+		return firebreak.Cursor{}, bad
+	}
+	return firebreak.Cursor{Added: added, Seq: seq}, nil
+}

@@ -1,0 +1,224 @@
+package firebreak
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Object is one version of a STIX object as the hub holds it: the exact bytes submitted
+// and the few fields that queries need.
+type Object struct {
+	// Seq orders versions hub-wide; it is the tie-break among versions with one date added.
+	Seq int64
+	// Added is the hub's date added, in microseconds, from the hub's clock.
+	Added time.Time
+	ID    string
+	Type  string
+	// SpecVersion is the object's spec_version ("2.1").
+	SpecVersion string
+	// Version is the object's modified timestamp exactly as submitted, else its created
+	// timestamp, else (for objects with neither) the date added.
+	Version string
+	// Provider is the organisation that submitted this version.
+	Provider int64
+	// Policy identifies the dissemination policy in force for this version.
+	Policy int64
+	// Raw is the object exactly as submitted; nil when the query asked for metadata only.
+	Raw json.RawMessage
+}
+
+// Cursor is a position in the hub's order of object versions: date added, then Seq. It is
+// the basis of every TAXII `next` token, so paging never loops and never skips, however
+// many versions share one date added.
+type Cursor struct {
+	Added int64 // microseconds since the Unix epoch
+	Seq   int64
+}
+
+// IsZero reports whether c is the start position.
+func (c Cursor) IsZero() bool { return c.Added == 0 && c.Seq == 0 }
+
+// CursorOf returns the position of o.
+func CursorOf(o Object) Cursor { return Cursor{Added: o.Added.UnixMicro(), Seq: o.Seq} }
+
+// VersionFilter is TAXII's match[version]. The zero value selects the last version.
+type VersionFilter struct {
+	First, Last, All bool
+	// At holds version keys (see internal/stix.VersionKey) of exact versions.
+	At []string
+}
+
+// IsZero reports whether no version was asked for (which means last).
+func (v VersionFilter) IsZero() bool { return !v.First && !v.Last && !v.All && len(v.At) == 0 }
+
+// ObjectFilter selects object versions. Every field narrows the selection; empty fields
+// do not.
+//
+// Which version of an object is first or last is decided among the versions the reader
+// may see that also pass SpecVersions (and IDs and Types, which select whole objects);
+// AddedAfter and After then narrow the result. So `last` never names a version the reader
+// cannot see, and a page never shows an older version as last because a newer one falls
+// before the cursor.
+type ObjectFilter struct {
+	AddedAfter   time.Time // versions added strictly after this instant
+	After        Cursor    // versions strictly after this position (a decoded `next`)
+	Limit        int       // at most this many; 0 means the store's default
+	IDs          []string
+	Types        []string
+	Versions     VersionFilter
+	SpecVersions []string
+	// MetadataOnly leaves Raw empty (manifests, versions lists).
+	MetadataOnly bool
+}
+
+// Page is one page of versions in the hub's order.
+type Page struct {
+	Objects []Object
+	// More is true when versions beyond this page match; Next is where they start.
+	More bool
+	Next Cursor
+}
+
+// Visibility is what a reader may see, computed by the policy guard from the pure
+// decision function and applied by stores inside the query, so that paging stays right.
+type Visibility struct {
+	// All admits every version regardless of policy.
+	All bool
+	// Policies admits versions whose policy is in this ascending list; with Except, those
+	// whose policy is not in it.
+	Policies []int64
+	Except   bool
+	// Provider, when non-zero, admits only versions this organisation provided.
+	Provider int64
+}
+
+// IngestItem is one validated object ready to be stored.
+type IngestItem struct {
+	ID          string
+	Type        string
+	SpecVersion string
+	// Version is the modified (else created) timestamp as submitted; empty for objects
+	// with neither, whose version is their date added.
+	Version string
+	// VersionKey is the normalised, sortable form of Version that decides what counts as
+	// the same version ("" for objects without a version timestamp).
+	VersionKey string
+	// PolicyDoc is the canonical encoding of the object's dissemination policy (owned by
+	// internal/policy). Stores keep each distinct (provider, document) once.
+	PolicyDoc []byte
+	Raw       json.RawMessage
+}
+
+// Outcome of storing one IngestItem.
+const (
+	Stored    = "stored"    // a new version
+	Duplicate = "duplicate" // this id and version were already held; nothing changed
+	Foreign   = "foreign"   // the id is held by another provider; only it may add versions
+)
+
+// IngestResult says what became of one IngestItem.
+type IngestResult struct {
+	Outcome string
+	Object  Object // the stored (or already held) version's metadata
+}
+
+// PolicyRecord is a distinct dissemination policy of one provider, as stored.
+type PolicyRecord struct {
+	ID       int64
+	Provider int64
+	Doc      []byte
+}
+
+// ObjectStore keeps object versions. Visibility is never decided here: the caller (the
+// policy guard) passes it in, and the store applies it inside its queries.
+type ObjectStore interface {
+	// Ingest stores items for provider atomically: all or nothing, durable on return. The
+	// date added is the store's clock at commit, never earlier than any date added before.
+	Ingest(ctx context.Context, provider int64, items []IngestItem) ([]IngestResult, error)
+	// Objects returns the versions that match f and vis, in (date added, seq) order.
+	// Versions the reader may not see are absent from everything, including which version
+	// counts as first or last.
+	Objects(ctx context.Context, vis Visibility, f ObjectFilter) (Page, error)
+	// Delete removes the versions of id that provider provided and that match the version
+	// filters (a zero VersionFilter here means every version); it returns how many it
+	// removed, 0 when there were none.
+	Delete(ctx context.Context, provider int64, id string, versions VersionFilter, specVersions []string) (int, error)
+	// Policies returns the stored policies with an id above afterID, ascending.
+	Policies(ctx context.Context, afterID int64) ([]PolicyRecord, error)
+	// PutStatus stores the status of a submission; Status reads it back (ENOTFOUND).
+	PutStatus(ctx context.Context, s Status) error
+	Status(ctx context.Context, id string) (Status, error)
+}
+
+// Store is the whole persistence contract. The embedded SQLite store and the PostgreSQL
+// store implement it, and internal/storetest checks both against the same suite.
+type Store interface {
+	DirectoryStore
+	ObjectStore
+	Close() error
+}
+
+// Status is the outcome of one submission (TAXII's status resource).
+type Status struct {
+	ID    string
+	Owner int64 // the submitting organisation; nobody else may read the status
+	// State is "complete" or "pending".
+	State            string
+	RequestTimestamp time.Time
+	Total            int
+	Successes        []StatusDetail
+	Failures         []StatusDetail
+	Pendings         []StatusDetail
+}
+
+// StatusDetail is one object's line in a Status.
+type StatusDetail struct {
+	ID      string `json:"id"`
+	Version string `json:"version,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Collection is a TAXII collection: a view of the hub's objects for one caller.
+type Collection struct {
+	ID          string
+	Alias       string
+	Title       string
+	Description string
+	CanRead     bool
+	CanWrite    bool
+	// Circle names the circle of a circle-<name> collection.
+	Circle string
+}
+
+// Collection aliases fixed by the contract; circle collections are "circle-" + name.
+const (
+	AliasInbox        = "inbox"
+	AliasShared       = "shared"
+	AliasMine         = "mine"
+	CircleAliasPrefix = "circle-"
+)
+
+// ObjectService is what every entry point (TAXII, the JSON API, the console, export,
+// federation, match) uses to reach objects. Its one implementation that serves callers is
+// the policy guard, which takes the principal from the context: a version the caller may
+// not see does not exist for it, and every method answers ENOTFOUND rather than
+// EFORBIDDEN where answering otherwise would reveal that something exists.
+type ObjectService interface {
+	// Collections lists the collections the caller has.
+	Collections(ctx context.Context) ([]Collection, error)
+	// Collection finds one of the caller's collections by id or alias.
+	Collection(ctx context.Context, idOrAlias string) (Collection, error)
+	// Objects returns the versions in the collection that the caller may see (EFORBIDDEN
+	// when the collection cannot be read).
+	Objects(ctx context.Context, collection string, f ObjectFilter) (Page, error)
+	// Submit validates and stores objects written to the collection and returns the
+	// stored status (EFORBIDDEN when the collection cannot be written). Each object
+	// succeeds or fails on its own; the successes are durable when Submit returns.
+	Submit(ctx context.Context, collection string, objects []json.RawMessage) (Status, error)
+	// Delete removes versions of an object the caller provided (ENOTFOUND when it has none
+	// it may see).
+	Delete(ctx context.Context, collection, id string, versions VersionFilter, specVersions []string) error
+	// Status returns a submission's status to the organisation that submitted it.
+	Status(ctx context.Context, id string) (Status, error)
+}
