@@ -59,3 +59,34 @@ func formatUUID(u [16]byte) string {
 	hex.Encode(b[24:], u[10:])
 	return string(b[:])
 }
+
+// ValidID reports whether s has the form of a STIX identifier: "<type>--<uuid>", where the
+// type is 3 to 250 characters of a-z, 0-9 and hyphens and the UUID has the 8-4-4-4-12
+// hexadecimal form (lower case, as STIX requires).
+func ValidID(s string) bool {
+	i := len(s) - 38
+	if i < 3 || i > 250 || s[i] != '-' || s[i+1] != '-' {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	u := s[i+2:]
+	for j := 0; j < 36; j++ {
+		c := u[j]
+		switch j {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -28,3 +28,25 @@ func TestNewIDIsVersion4AndUnique(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestValidID(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", true},
+		{"x-mitre-tactic--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", true},
+		{"indicator--8E2E2D2B-17d4-4cbf-938f-98ee46b3cd3f", false},
+		{"indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", false},
+		{"in--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", false},
+		{"indicator--8e2e2d2b17d4-4cbf-938f-98ee46b3cd3f0", false},
+		{"Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", false},
+		{"", false},
+		{"--", false},
+	}
+	for _, tt := range tests {
+		if got := ValidID(tt.in); got != tt.want {
+			t.Errorf("ValidID(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
