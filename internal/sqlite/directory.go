@@ -1,0 +1,577 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// Apply makes the store hold the declared directory, in one transaction. Entities are
+// matched by name; those the declaration does not mention stay as they are. Each
+// statement changes a row only when a value differs, so applying the same directory again
+// changes nothing and leaves the epoch alone, while any real change advances it by one.
+func (s *Store) Apply(ctx context.Context, d firebreak.Directory) error {
+	// validateDirectory normalises in place: work on copies, not on the caller's slices.
+	d.Organizations = slices.Clone(d.Organizations)
+	d.Circles = slices.Clone(d.Circles)
+	d.Peers = slices.Clone(d.Peers)
+	if err := validateDirectory(&d); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "cannot apply the directory")
+	}
+	defer tx.Rollback()
+	a := applier{ctx: ctx, tx: tx}
+	if err := a.apply(d); err != nil {
+		return err
+	}
+	if a.changes > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'epoch'`); err != nil {
+			return mapErr(err, "cannot apply the directory")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err, "cannot apply the directory")
+	}
+	return nil
+}
+
+// applier carries one Apply's transaction and counts the rows it changed.
+type applier struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	changes int64
+}
+
+// exec runs a statement and counts the rows it changed.
+func (a *applier) exec(query string, args ...any) error {
+	res, err := a.tx.ExecContext(a.ctx, query, args...)
+	if err != nil {
+		return mapErr(err, "cannot apply the directory")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapErr(err, "cannot apply the directory")
+	}
+	a.changes += n
+	return nil
+}
+
+// orgID returns the id of the named organisation, or EINVALID naming what referred to it.
+func (a *applier) orgID(name, referrer string) (int64, error) {
+	var id int64
+	err := a.tx.QueryRowContext(a.ctx, `SELECT id FROM organizations WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, firebreak.Errorf(firebreak.EINVALID, "%s: organization %q does not exist", referrer, name)
+	}
+	if err != nil {
+		return 0, mapErr(err, "cannot apply the directory")
+	}
+	return id, nil
+}
+
+func (a *applier) apply(d firebreak.Directory) error {
+	var hubUUID string
+	if err := a.tx.QueryRowContext(a.ctx, `SELECT uuid FROM hub WHERE id = 1`).Scan(&hubUUID); err != nil {
+		return mapErr(err, "cannot apply the directory")
+	}
+
+	// Organisations first, without parents, so that a parent may be declared after its
+	// children; then the parents, by name.
+	for _, o := range d.Organizations {
+		err := a.exec(`INSERT INTO organizations (identity_id, name, country, type, sectors, status)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET country = excluded.country, type = excluded.type,
+				sectors = excluded.sectors, status = excluded.status
+			WHERE country IS NOT excluded.country OR type IS NOT excluded.type
+				OR sectors IS NOT excluded.sectors OR status IS NOT excluded.status`,
+			stix.DeriveID("identity", hubUUID, "organization:"+o.Name), o.Name, o.Country,
+			string(o.Type), jsonStrings(o.Sectors), string(o.Status))
+		if err != nil {
+			return err
+		}
+	}
+	parents := false
+	for _, o := range d.Organizations {
+		var parent any
+		if o.Parent != "" {
+			id, err := a.orgID(o.Parent, "organization "+quote(o.Name)+": parent")
+			if err != nil {
+				return err
+			}
+			parent = id
+			parents = true
+		}
+		if err := a.exec(`UPDATE organizations SET parent_id = ?1 WHERE name = ?2 AND parent_id IS NOT ?1`,
+			parent, o.Name); err != nil {
+			return err
+		}
+	}
+	if parents {
+		if err := a.checkParentCycle(); err != nil {
+			return err
+		}
+	}
+
+	for _, u := range d.Users {
+		org, err := a.orgID(u.Organization, "user "+quote(u.Name))
+		if err != nil {
+			return err
+		}
+		var token any
+		if len(u.TokenHash) > 0 {
+			token = u.TokenHash
+			var other string
+			err := a.tx.QueryRowContext(a.ctx,
+				`SELECT name FROM users WHERE token_hash = ? AND name <> ?`, u.TokenHash, u.Name).Scan(&other)
+			if err == nil {
+				return firebreak.Errorf(firebreak.EINVALID, "user %q: its token is already the token of user %q; give each user its own", u.Name, other)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return mapErr(err, "cannot apply the directory")
+			}
+		}
+		roles := make([]string, len(u.Roles))
+		for i, r := range u.Roles {
+			roles[i] = string(r)
+		}
+		err = a.exec(`INSERT INTO users (name, org_id, roles, token_hash) VALUES (?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET org_id = excluded.org_id, roles = excluded.roles,
+				token_hash = coalesce(excluded.token_hash, token_hash)
+			WHERE org_id IS NOT excluded.org_id OR roles IS NOT excluded.roles
+				OR (excluded.token_hash IS NOT NULL AND token_hash IS NOT excluded.token_hash)`,
+			u.Name, org, jsonStrings(roles), token)
+		if err != nil {
+			return err
+		}
+	}
+
+	for _, c := range d.Circles {
+		if err := a.exec(`INSERT INTO circles (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, c.Name); err != nil {
+			return err
+		}
+		var cid int64
+		if err := a.tx.QueryRowContext(a.ctx, `SELECT id FROM circles WHERE name = ?`, c.Name).Scan(&cid); err != nil {
+			return mapErr(err, "cannot apply the directory")
+		}
+		members := make([]int64, 0, len(c.Members))
+		for _, m := range c.Members {
+			id, err := a.orgID(m, "circle "+quote(c.Name)+": member")
+			if err != nil {
+				return err
+			}
+			members = append(members, id)
+		}
+		ids := jsonInts(members)
+		if err := a.exec(`DELETE FROM circle_members WHERE circle_id = ?
+			AND org_id NOT IN (SELECT value FROM json_each(?))`, cid, ids); err != nil {
+			return err
+		}
+		if err := a.exec(`INSERT INTO circle_members (circle_id, org_id)
+			SELECT ?, value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, cid, ids); err != nil {
+			return err
+		}
+	}
+
+	for _, p := range d.Peers {
+		for _, c := range p.Circles {
+			var one int
+			err := a.tx.QueryRowContext(a.ctx, `SELECT 1 FROM circles WHERE name = ?`, c).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return firebreak.Errorf(firebreak.EINVALID, "peer %q: circle %q does not exist", p.Name, c)
+			}
+			if err != nil {
+				return mapErr(err, "cannot apply the directory")
+			}
+		}
+		err := a.exec(`INSERT INTO peers (name, url, country, type, token, direction, interval_ns,
+				max_tlp, circles, attribution)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET url = excluded.url, country = excluded.country,
+				type = excluded.type, token = excluded.token, direction = excluded.direction,
+				interval_ns = excluded.interval_ns, max_tlp = excluded.max_tlp,
+				circles = excluded.circles, attribution = excluded.attribution
+			WHERE url IS NOT excluded.url OR country IS NOT excluded.country
+				OR type IS NOT excluded.type OR token IS NOT excluded.token
+				OR direction IS NOT excluded.direction OR interval_ns IS NOT excluded.interval_ns
+				OR max_tlp IS NOT excluded.max_tlp OR circles IS NOT excluded.circles
+				OR attribution IS NOT excluded.attribution`,
+			p.Name, p.URL, p.Country, string(p.Type), p.Token, p.Direction, int64(p.Interval),
+			int(p.MaxTLP), jsonStrings(p.Circles), p.Attribution)
+		if err != nil {
+			return err
+		}
+	}
+
+	if h := d.Hub; h.Name != "" || h.Country != "" || h.Operator != "" {
+		op, err := a.orgID(h.Operator, "hub: operator")
+		if err != nil {
+			return err
+		}
+		if err := a.exec(`UPDATE hub SET name = ?1, country = ?2, operator_id = ?3
+			WHERE id = 1 AND (name IS NOT ?1 OR country IS NOT ?2 OR operator_id IS NOT ?3)`,
+			h.Name, h.Country, op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkParentCycle refuses a directory in which an organisation is its own ancestor.
+func (a *applier) checkParentCycle() error {
+	var name string
+	err := a.tx.QueryRowContext(a.ctx, `WITH RECURSIVE up (anc, start) AS (
+			SELECT parent_id, id FROM organizations WHERE parent_id IS NOT NULL
+			UNION
+			SELECT o.parent_id, up.start FROM up JOIN organizations o ON o.id = up.anc
+			WHERE o.parent_id IS NOT NULL
+		)
+		SELECT o.name FROM up JOIN organizations o ON o.id = up.start
+		WHERE up.anc = up.start ORDER BY o.id LIMIT 1`).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return mapErr(err, "cannot apply the directory")
+	}
+	return firebreak.Errorf(firebreak.EINVALID, "organization %q: its parents form a cycle", name)
+}
+
+// validateDirectory checks what needs no database: names present and unique within their
+// kind, and values from the closed sets. It fills in the defaults (status pending) and
+// normalises countries to upper case.
+func validateDirectory(d *firebreak.Directory) error {
+	seen := map[string]bool{}
+	for i := range d.Organizations {
+		o := &d.Organizations[i]
+		if o.Name == "" {
+			return firebreak.Errorf(firebreak.EINVALID, "organization %d: name is empty", i+1)
+		}
+		if seen[o.Name] {
+			return firebreak.Errorf(firebreak.EINVALID, "organization %q: declared twice", o.Name)
+		}
+		seen[o.Name] = true
+		if o.Status == "" {
+			o.Status = firebreak.OrgPending
+		}
+		if !o.Status.Valid() {
+			return firebreak.Errorf(firebreak.EINVALID, "organization %q: unknown status %q", o.Name, o.Status)
+		}
+		if o.Type != "" && !o.Type.Valid() {
+			return firebreak.Errorf(firebreak.EINVALID, "organization %q: unknown type %q", o.Name, o.Type)
+		}
+		for _, sec := range o.Sectors {
+			if !slices.Contains(firebreak.Sectors, sec) {
+				return firebreak.Errorf(firebreak.EINVALID, "organization %q: unknown sector %q", o.Name, sec)
+			}
+		}
+		var err error
+		if o.Country, err = country(o.Country); err != nil {
+			return firebreak.Errorf(firebreak.EINVALID, "organization %q: %v", o.Name, err)
+		}
+		if o.Parent == o.Name {
+			return firebreak.Errorf(firebreak.EINVALID, "organization %q: it cannot be its own parent", o.Name)
+		}
+	}
+	clear(seen)
+	for i, u := range d.Users {
+		if u.Name == "" {
+			return firebreak.Errorf(firebreak.EINVALID, "user %d: name is empty", i+1)
+		}
+		if seen[u.Name] {
+			return firebreak.Errorf(firebreak.EINVALID, "user %q: declared twice", u.Name)
+		}
+		seen[u.Name] = true
+		for _, r := range u.Roles {
+			if !r.Valid() {
+				return firebreak.Errorf(firebreak.EINVALID, "user %q: unknown role %q", u.Name, r)
+			}
+		}
+	}
+	tokens := map[string]string{}
+	for _, u := range d.Users {
+		if len(u.TokenHash) == 0 {
+			continue
+		}
+		if other, ok := tokens[string(u.TokenHash)]; ok {
+			return firebreak.Errorf(firebreak.EINVALID, "user %q: its token is already the token of user %q; give each user its own", u.Name, other)
+		}
+		tokens[string(u.TokenHash)] = u.Name
+	}
+	clear(seen)
+	for i, c := range d.Circles {
+		if c.Name == "" {
+			return firebreak.Errorf(firebreak.EINVALID, "circle %d: name is empty", i+1)
+		}
+		if seen[c.Name] {
+			return firebreak.Errorf(firebreak.EINVALID, "circle %q: declared twice", c.Name)
+		}
+		seen[c.Name] = true
+		// A member named twice is one member; dropping the repeat keeps Apply idempotent.
+		members := make([]string, 0, len(c.Members))
+		for _, m := range c.Members {
+			if !slices.Contains(members, m) {
+				members = append(members, m)
+			}
+		}
+		d.Circles[i].Members = members
+	}
+	clear(seen)
+	for i := range d.Peers {
+		p := &d.Peers[i]
+		if p.Name == "" {
+			return firebreak.Errorf(firebreak.EINVALID, "peer %d: name is empty", i+1)
+		}
+		if seen[p.Name] {
+			return firebreak.Errorf(firebreak.EINVALID, "peer %q: declared twice", p.Name)
+		}
+		seen[p.Name] = true
+		switch p.Direction {
+		case firebreak.PeerPull, firebreak.PeerPush, firebreak.PeerBoth:
+		default:
+			return firebreak.Errorf(firebreak.EINVALID, "peer %q: direction %q is not pull, push or both", p.Name, p.Direction)
+		}
+		if p.Type != "" && !p.Type.Valid() {
+			return firebreak.Errorf(firebreak.EINVALID, "peer %q: unknown type %q", p.Name, p.Type)
+		}
+		if p.MaxTLP < firebreak.TLPClear || p.MaxTLP > firebreak.TLPRed {
+			return firebreak.Errorf(firebreak.EINVALID, "peer %q: unknown max TLP %d", p.Name, int(p.MaxTLP))
+		}
+		if p.Interval < 0 {
+			return firebreak.Errorf(firebreak.EINVALID, "peer %q: interval is negative", p.Name)
+		}
+		var err error
+		if p.Country, err = country(p.Country); err != nil {
+			return firebreak.Errorf(firebreak.EINVALID, "peer %q: %v", p.Name, err)
+		}
+	}
+	h := &d.Hub
+	if h.Name != "" || h.Country != "" || h.Operator != "" {
+		if h.Operator == "" {
+			return firebreak.Errorf(firebreak.EINVALID, "hub: operator must name an organization")
+		}
+		var err error
+		if h.Country, err = country(h.Country); err != nil {
+			return firebreak.Errorf(firebreak.EINVALID, "hub: %v", err)
+		}
+	}
+	return nil
+}
+
+// country checks an ISO 3166-1 alpha-2 code (or empty) and returns it in upper case.
+func country(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b := []byte(c)
+	if len(b) != 2 {
+		return "", firebreak.Errorf(firebreak.EINVALID, "country %q is not a two-letter code", c)
+	}
+	for i, ch := range b {
+		switch {
+		case 'A' <= ch && ch <= 'Z':
+		case 'a' <= ch && ch <= 'z':
+			b[i] = ch - 'a' + 'A'
+		default:
+			return "", firebreak.Errorf(firebreak.EINVALID, "country %q is not a two-letter code", c)
+		}
+	}
+	return string(b), nil
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// Hub returns this hub's description; UUID and IdentityID are set from the first Open.
+func (s *Store) Hub(ctx context.Context) (firebreak.Hub, error) {
+	var h firebreak.Hub
+	err := s.r.QueryRowContext(ctx, `SELECT h.uuid, h.name, h.country, coalesce(o.name, '')
+		FROM hub h LEFT JOIN organizations o ON o.id = h.operator_id WHERE h.id = 1`).
+		Scan(&h.UUID, &h.Name, &h.Country, &h.Operator)
+	if err != nil {
+		return firebreak.Hub{}, mapErr(err, "cannot read the hub")
+	}
+	h.IdentityID = stix.DeriveID("identity", h.UUID, "hub")
+	return h, nil
+}
+
+// Epoch returns the directory's change counter, kept in the database so that every
+// process sharing it sees the same number.
+func (s *Store) Epoch(ctx context.Context) (int64, error) {
+	var e int64
+	if err := s.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'epoch'`).Scan(&e); err != nil {
+		return 0, mapErr(err, "cannot read the directory epoch")
+	}
+	return e, nil
+}
+
+const orgColumns = `id, identity_id, name, country, type, sectors, coalesce(parent_id, 0), status`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanOrg(r scanner) (firebreak.Organization, error) {
+	var o firebreak.Organization
+	var sectors []byte
+	if err := r.Scan(&o.ID, &o.IdentityID, &o.Name, &o.Country, &o.Type, &sectors, &o.ParentID, &o.Status); err != nil {
+		return o, err
+	}
+	if err := unmarshalList(sectors, &o.Sectors); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// unmarshalList reads a stored JSON array, leaving v nil when it is empty.
+func unmarshalList[T any](b []byte, v *[]T) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	if len(*v) == 0 {
+		*v = nil
+	}
+	return nil
+}
+
+// Organizations returns every organisation, in the order they were created.
+func (s *Store) Organizations(ctx context.Context) ([]firebreak.Organization, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY id`)
+	if err != nil {
+		return nil, mapErr(err, "cannot read organizations")
+	}
+	defer rows.Close()
+	var out []firebreak.Organization
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, mapErr(err, "cannot read organizations")
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot read organizations")
+	}
+	return out, nil
+}
+
+// Organization returns the organisation with id (ENOTFOUND).
+func (s *Store) Organization(ctx context.Context, id int64) (firebreak.Organization, error) {
+	o, err := scanOrg(s.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE id = ?`, id))
+	if err != nil {
+		return firebreak.Organization{}, mapErr(err, "organization not found")
+	}
+	return o, nil
+}
+
+// OrganizationByName returns the named organisation (ENOTFOUND).
+func (s *Store) OrganizationByName(ctx context.Context, name string) (firebreak.Organization, error) {
+	o, err := scanOrg(s.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE name = ?`, name))
+	if err != nil {
+		return firebreak.Organization{}, mapErr(err, "organization not found")
+	}
+	return o, nil
+}
+
+func scanUser(r scanner) (firebreak.User, error) {
+	var u firebreak.User
+	var roles []byte
+	if err := r.Scan(&u.ID, &u.Name, &u.OrgID, &roles, &u.TokenHash); err != nil {
+		return u, err
+	}
+	if err := unmarshalList(roles, &u.Roles); err != nil {
+		return u, err
+	}
+	return u, nil
+}
+
+// UserByTokenHash finds the user whose token hashes to h (ENOTFOUND).
+func (s *Store) UserByTokenHash(ctx context.Context, h []byte) (firebreak.User, error) {
+	if len(h) == 0 {
+		return firebreak.User{}, firebreak.Errorf(firebreak.ENOTFOUND, "user not found")
+	}
+	u, err := scanUser(s.r.QueryRowContext(ctx,
+		`SELECT id, name, org_id, roles, token_hash FROM users WHERE token_hash = ?`, h))
+	if err != nil {
+		return firebreak.User{}, mapErr(err, "user not found")
+	}
+	return u, nil
+}
+
+// UserByName finds the named user (ENOTFOUND).
+func (s *Store) UserByName(ctx context.Context, name string) (firebreak.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx,
+		`SELECT id, name, org_id, roles, token_hash FROM users WHERE name = ?`, name))
+	if err != nil {
+		return firebreak.User{}, mapErr(err, "user not found")
+	}
+	return u, nil
+}
+
+// Circles returns every circle with its members (organisation ids, ascending), in the
+// order the circles were created.
+func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.name,
+			(SELECT json_group_array(org_id) FROM circle_members m WHERE m.circle_id = c.id)
+		FROM circles c ORDER BY c.id`)
+	if err != nil {
+		return nil, mapErr(err, "cannot read circles")
+	}
+	defer rows.Close()
+	var out []firebreak.Circle
+	for rows.Next() {
+		var c firebreak.Circle
+		var members []byte
+		if err := rows.Scan(&c.ID, &c.Name, &members); err != nil {
+			return nil, mapErr(err, "cannot read circles")
+		}
+		if err := unmarshalList(members, &c.Members); err != nil {
+			return nil, mapErr(err, "cannot read circles")
+		}
+		slices.Sort(c.Members)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot read circles")
+	}
+	return out, nil
+}
+
+// Peers returns every peer, in the order they were created.
+func (s *Store) Peers(ctx context.Context) ([]firebreak.Peer, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, url, country, type, token, direction,
+		interval_ns, max_tlp, circles, attribution FROM peers ORDER BY id`)
+	if err != nil {
+		return nil, mapErr(err, "cannot read peers")
+	}
+	defer rows.Close()
+	var out []firebreak.Peer
+	for rows.Next() {
+		var p firebreak.Peer
+		var interval int64
+		var tlp int
+		var circles []byte
+		if err := rows.Scan(&p.ID, &p.Name, &p.URL, &p.Country, &p.Type, &p.Token, &p.Direction,
+			&interval, &tlp, &circles, &p.Attribution); err != nil {
+			return nil, mapErr(err, "cannot read peers")
+		}
+		p.Interval = time.Duration(interval)
+		p.MaxTLP = firebreak.TLP(tlp)
+		if err := unmarshalList(circles, &p.Circles); err != nil {
+			return nil, mapErr(err, "cannot read peers")
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot read peers")
+	}
+	return out, nil
+}

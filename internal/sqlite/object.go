@@ -1,0 +1,517 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak"
+)
+
+// defaultLimit is the page size when a filter gives none.
+const defaultLimit = 1000
+
+// insertChunk is how many versions one INSERT statement carries. Ten columns each keeps a
+// statement well under SQLite's variable limit while taking most of the per-statement
+// cost off each row.
+const insertChunk = 64
+
+// AddedLayout is how a version without a timestamp of its own (neither modified nor
+// created) shows its date added as its version.
+const AddedLayout = "2006-01-02T15:04:05.000000Z"
+
+// heldVersion is what Ingest needs to know about a version already stored.
+type heldVersion struct {
+	provider int64
+	obj      firebreak.Object
+}
+
+// Ingest stores items for provider in one transaction. Every item gets one outcome:
+// Foreign when any version of its id came from another provider, Duplicate when this id
+// and version key are already held (also earlier in the same call), else Stored. All
+// versions stored by one call share one date added: the clock at the time of the
+// transaction, but never earlier than any date added before, so that dates added never
+// go back even when the clock does. The transaction is synced to disk before Ingest
+// returns.
+func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, error) {
+	for i, it := range items {
+		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "item %d: id, type and the object itself are required", i+1)
+		}
+	}
+	if len(items) == 0 {
+		return []firebreak.IngestResult{}, nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	defer tx.Rollback()
+
+	var lastSeq, maxAdded int64
+	if err := tx.QueryRowContext(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1`).
+		Scan(&lastSeq, &maxAdded); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	added := max(s.clock.Now().UnixMicro(), maxAdded)
+	addedTime := time.UnixMicro(added).UTC()
+
+	held, err := heldVersions(ctx, tx, items)
+	if err != nil {
+		return nil, err
+	}
+	policies, err := policyIDs(ctx, tx, provider, items)
+	if err != nil {
+		return nil, err
+	}
+
+	results := make([]firebreak.IngestResult, len(items))
+	var rows []any // insert arguments, ten per new version
+	var stored int
+	for i, it := range items {
+		versions := held[it.ID]
+		if len(versions) > 0 {
+			var owner int64
+			for _, v := range versions {
+				owner = v.provider
+				break
+			}
+			if owner != provider {
+				// Say nothing about the other provider's versions.
+				results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
+				continue
+			}
+			if v, ok := versions[it.VersionKey]; ok {
+				results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
+				continue
+			}
+		}
+		lastSeq++
+		version := it.Version
+		if version == "" {
+			version = addedTime.Format(AddedLayout)
+		}
+		o := firebreak.Object{
+			Seq: lastSeq, Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
+			Version: version, Provider: provider, Policy: policies[string(it.PolicyDoc)],
+		}
+		if versions == nil {
+			versions = map[string]heldVersion{}
+			held[it.ID] = versions
+		}
+		versions[it.VersionKey] = heldVersion{provider: provider, obj: o}
+		results[i] = firebreak.IngestResult{Outcome: firebreak.Stored, Object: o}
+		rows = append(rows, o.Seq, added, o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
+			provider, o.Policy, []byte(it.Raw))
+		stored++
+	}
+
+	if err := insertVersions(ctx, tx, rows, stored); err != nil {
+		return nil, err
+	}
+	if stored > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`,
+			lastSeq, added); err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	return results, nil
+}
+
+// heldVersions returns the stored versions of the items' ids, by id and version key.
+func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string]heldVersion, error) {
+	ids := make([]string, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			ids = append(ids, it.ID)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.vkey, o.provider, o.seq, o.added, o.type,
+			o.spec_version, o.version, o.policy
+		FROM json_each(?) j JOIN objects o ON o.id = j.value`, jsonStrings(ids))
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	defer rows.Close()
+	held := make(map[string]map[string]heldVersion)
+	for rows.Next() {
+		var vkey string
+		var added int64
+		var v heldVersion
+		if err := rows.Scan(&v.obj.ID, &vkey, &v.provider, &v.obj.Seq, &added, &v.obj.Type,
+			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy); err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
+		v.obj.Added = time.UnixMicro(added).UTC()
+		v.obj.Provider = v.provider
+		m := held[v.obj.ID]
+		if m == nil {
+			m = map[string]heldVersion{}
+			held[v.obj.ID] = m
+		}
+		m[vkey] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	return held, nil
+}
+
+// policyIDs returns the ids of the items' distinct policy documents for provider, storing
+// the documents not yet held.
+func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebreak.IngestItem) (map[string]int64, error) {
+	ids := map[string]int64{}
+	for _, it := range items {
+		doc := string(it.PolicyDoc)
+		if _, ok := ids[doc]; ok {
+			continue
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM policies WHERE provider = ? AND doc = ?`,
+			provider, []byte(doc)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, `INSERT INTO policies (provider, doc) VALUES (?, ?) RETURNING id`,
+				provider, []byte(doc)).Scan(&id)
+		}
+		if err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
+		ids[doc] = id
+	}
+	return ids, nil
+}
+
+// insertVersions inserts n new versions whose arguments are in rows, ten per version,
+// a chunk at a time through one prepared statement.
+func insertVersions(ctx context.Context, tx *sql.Tx, rows []any, n int) error {
+	const cols = 10
+	if n == 0 {
+		return nil
+	}
+	values := func(k int) string {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO objects (seq, added, id, type, spec_version, version, vkey, provider, policy, raw) VALUES `)
+		for i := range k {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+		}
+		return b.String()
+	}
+	var full *sql.Stmt
+	if n >= insertChunk {
+		var err error
+		full, err = tx.PrepareContext(ctx, values(insertChunk))
+		if err != nil {
+			return mapErr(err, "cannot store objects")
+		}
+		defer full.Close()
+	}
+	for len(rows) > 0 {
+		k := min(insertChunk, len(rows)/cols)
+		var err error
+		if k == insertChunk {
+			_, err = full.ExecContext(ctx, rows[:k*cols]...)
+		} else {
+			_, err = tx.ExecContext(ctx, values(k), rows[:k*cols]...)
+		}
+		if err != nil {
+			return mapErr(err, "cannot store objects")
+		}
+		rows = rows[k*cols:]
+	}
+	return nil
+}
+
+// objectQuery builds the page query for vis and f. The text depends only on which
+// filters are present (the lists travel as single JSON parameters), so the number of
+// distinct texts is small and each is prepared once.
+//
+// The plan it aims for: walk objects_added from the start position in (added, seq)
+// order, and for each version check visibility and the filters on the row, then, for
+// first and last, probe the (id, vkey) index for an earlier or later version that the
+// reader may also see. A LIMIT of one more than the page size tells whether there is
+// more.
+type objectQuery struct {
+	b    strings.Builder
+	args []any
+}
+
+func (q *objectQuery) arg(v any) string {
+	q.args = append(q.args, v)
+	return "?"
+}
+
+// visible writes the visibility and spec-version conditions on the version aliased a.
+func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string) {
+	q.b.WriteString("1")
+	if !vis.All {
+		not := ""
+		if vis.Except {
+			not = "NOT "
+		}
+		fmt.Fprintf(&q.b, " AND %s.policy %sIN (SELECT value FROM json_each(%s))", a, not, q.arg(jsonInts(vis.Policies)))
+	}
+	if vis.Provider != 0 {
+		fmt.Fprintf(&q.b, " AND %s.provider = %s", a, q.arg(vis.Provider))
+	}
+	if len(specs) > 0 {
+		fmt.Fprintf(&q.b, " AND %s.spec_version IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(specs)))
+	}
+}
+
+// versions writes the match[version] condition on the version aliased o, or nothing for
+// all versions.
+func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string) {
+	if v.All {
+		return
+	}
+	if v.IsZero() {
+		v.Last = true
+	}
+	var parts []func()
+	edge := func(cmp string) func() {
+		return func() {
+			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			q.visible("n", vis, specs)
+			q.b.WriteString(")")
+		}
+	}
+	if v.First {
+		parts = append(parts, edge("<"))
+	}
+	if v.Last {
+		parts = append(parts, edge(">"))
+	}
+	if len(v.At) > 0 {
+		parts = append(parts, func() {
+			// A version without a timestamp has the key "" and shows its date added as its
+			// version; match it by the key of that date.
+			at := q.arg(jsonStrings(v.At))
+			fmt.Fprintf(&q.b, "o.vkey IN (SELECT value FROM json_each(%s))", at)
+			fmt.Fprintf(&q.b, " OR (o.vkey = '' AND strftime('%%Y-%%m-%%dT%%H:%%M:%%S', o.added / 1000000, 'unixepoch')"+
+				" || printf('.%%06d000Z', o.added %% 1000000) IN (SELECT value FROM json_each(%s)))", q.arg(jsonStrings(v.At)))
+		})
+	}
+	q.b.WriteString(" AND (")
+	for i, p := range parts {
+		if i > 0 {
+			q.b.WriteString(" OR ")
+		}
+		q.b.WriteString("(")
+		p()
+		q.b.WriteString(")")
+	}
+	q.b.WriteString(")")
+}
+
+// where writes the conditions that select whole objects (ids, types) and versions.
+func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) {
+	q.visible("o", vis, f.SpecVersions)
+	if len(f.IDs) > 0 {
+		fmt.Fprintf(&q.b, " AND o.id IN (SELECT value FROM json_each(%s))", q.arg(jsonStrings(f.IDs)))
+	}
+	switch len(f.Types) {
+	case 0:
+	case 1:
+		// One type: objects_type yields that type's versions in seq order, so a page
+		// reads only them and needs no sort.
+		fmt.Fprintf(&q.b, " AND o.type = %s", q.arg(f.Types[0]))
+	default:
+		// Several: the index would give one seq-ordered run per type and SQLite would
+		// sort them all to merge them, on every page. Filtering while walking seq order
+		// (the unary + keeps the index out) costs at most the versions skipped.
+		fmt.Fprintf(&q.b, " AND +o.type IN (SELECT value FROM json_each(%s))", q.arg(jsonStrings(f.Types)))
+	}
+	q.versions(f.Versions, vis, f.SpecVersions)
+}
+
+// start returns the position after which f's versions begin: the later of the cursor
+// and added_after.
+func start(f firebreak.ObjectFilter) firebreak.Cursor {
+	c := f.After
+	if !f.AddedAfter.IsZero() {
+		// Strictly after an instant: a date added (whole microseconds) d qualifies when
+		// d > t, that is d > floor(t) in microseconds.
+		us := f.AddedAfter.UnixMicro()
+		if time.UnixMicro(us).After(f.AddedAfter) {
+			us--
+		}
+		if aa := (firebreak.Cursor{Added: us, Seq: math.MaxInt64}); aa.Added > c.Added || aa.Added == c.Added && aa.Seq > c.Seq {
+			c = aa
+		}
+	}
+	return c
+}
+
+// pageQuery builds the query for one page of at most limit versions (it asks for one
+// more, to tell whether there are more).
+func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *objectQuery {
+	pos := start(f)
+	q := &objectQuery{}
+	raw := "o.raw"
+	if f.MetadataOnly {
+		raw = "NULL"
+	}
+	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, ")
+	q.b.WriteString(raw)
+	q.b.WriteString(" FROM objects o WHERE ")
+	if !pos.IsZero() {
+		// The versions after pos are those after the last version at or before it; see
+		// the objects table for why seq order is (added, seq) order. Both probes are
+		// index seeks, evaluated once per query.
+		a := q.arg(pos.Added)
+		fmt.Fprintf(&q.b, "o.seq > max("+
+			"coalesce((SELECT seq FROM objects WHERE added < %s ORDER BY added DESC, seq DESC LIMIT 1), 0), "+
+			"coalesce((SELECT seq FROM objects WHERE added = %s AND seq <= %s ORDER BY seq DESC LIMIT 1), 0)) AND ",
+			a, q.arg(pos.Added), q.arg(pos.Seq))
+	}
+	q.where(vis, f)
+	q.b.WriteString(" ORDER BY o.seq LIMIT ")
+	q.b.WriteString(q.arg(limit + 1))
+	return q
+}
+
+// nothingVisible reports whether vis admits no version at all.
+func nothingVisible(vis firebreak.Visibility) bool {
+	return !vis.All && !vis.Except && len(vis.Policies) == 0
+}
+
+// Objects returns the versions that match f and vis, in (date added, seq) order. Next is
+// the position of the last version returned (f.After when none is).
+func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebreak.ObjectFilter) (firebreak.Page, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	page := firebreak.Page{Next: f.After}
+	if nothingVisible(vis) {
+		return page, nil
+	}
+	q := pageQuery(vis, f, limit)
+	st, err := s.prepared(ctx, q.b.String())
+	if err != nil {
+		return page, mapErr(err, "cannot read objects")
+	}
+	rows, err := st.QueryContext(ctx, q.args...)
+	if err != nil {
+		return page, mapErr(err, "cannot read objects")
+	}
+	defer rows.Close()
+	objs := make([]firebreak.Object, 0, min(limit+1, 1024))
+	for rows.Next() {
+		var o firebreak.Object
+		var added int64
+		var rawb []byte
+		if err := rows.Scan(&o.Seq, &added, &o.ID, &o.Type, &o.SpecVersion, &o.Version, &o.Provider, &o.Policy, &rawb); err != nil {
+			return page, mapErr(err, "cannot read objects")
+		}
+		o.Added = time.UnixMicro(added).UTC()
+		if rawb != nil {
+			o.Raw = rawb
+		}
+		objs = append(objs, o)
+	}
+	if err := rows.Err(); err != nil {
+		return page, mapErr(err, "cannot read objects")
+	}
+	if len(objs) > limit {
+		objs = objs[:limit]
+		page.More = true
+	}
+	page.Objects = objs
+	if len(objs) > 0 {
+		page.Next = firebreak.CursorOf(objs[len(objs)-1])
+	}
+	return page, nil
+}
+
+// Delete removes the versions of id that provider provided and that match versions and
+// specVersions (a zero VersionFilter means every version), and returns how many it
+// removed. First and last are decided among the provider's versions that pass
+// specVersions.
+func (s *Store) Delete(ctx context.Context, provider int64, id string, versions firebreak.VersionFilter, specVersions []string) (int, error) {
+	if versions.IsZero() {
+		versions.All = true
+	}
+	vis := firebreak.Visibility{All: true, Provider: provider}
+	var q objectQuery
+	q.b.WriteString("DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o WHERE o.id = ")
+	q.b.WriteString(q.arg(id))
+	q.b.WriteString(" AND ")
+	q.visible("o", vis, specVersions)
+	q.versions(versions, vis, specVersions)
+	q.b.WriteString(")")
+	res, err := s.w.ExecContext(ctx, q.b.String(), q.args...)
+	if err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	return int(n), nil
+}
+
+// Policies returns the stored policies with an id above afterID, ascending.
+func (s *Store) Policies(ctx context.Context, afterID int64) ([]firebreak.PolicyRecord, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, provider, doc FROM policies WHERE id > ? ORDER BY id`, afterID)
+	if err != nil {
+		return nil, mapErr(err, "cannot read policies")
+	}
+	defer rows.Close()
+	var out []firebreak.PolicyRecord
+	for rows.Next() {
+		var p firebreak.PolicyRecord
+		if err := rows.Scan(&p.ID, &p.Provider, &p.Doc); err != nil {
+			return nil, mapErr(err, "cannot read policies")
+		}
+		if p.Doc == nil {
+			p.Doc = []byte{}
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot read policies")
+	}
+	return out, nil
+}
+
+// PutStatus stores (or replaces) the status of a submission.
+func (s *Store) PutStatus(ctx context.Context, st firebreak.Status) error {
+	if st.ID == "" {
+		return firebreak.Errorf(firebreak.EINVALID, "status: id is empty")
+	}
+	body, err := json.Marshal(st)
+	if err != nil {
+		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store the status")
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO statuses (id, owner, body) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, body = excluded.body`, st.ID, st.Owner, body)
+	return mapErr(err, "cannot store the status")
+}
+
+// Status reads a submission's status back (ENOTFOUND).
+func (s *Store) Status(ctx context.Context, id string) (firebreak.Status, error) {
+	var body []byte
+	if err := s.r.QueryRowContext(ctx, `SELECT body FROM statuses WHERE id = ?`, id).Scan(&body); err != nil {
+		return firebreak.Status{}, mapErr(err, "status not found")
+	}
+	var st firebreak.Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		return firebreak.Status{}, firebreak.Wrap(firebreak.EINTERNAL, err, "cannot read the status")
+	}
+	st.RequestTimestamp = st.RequestTimestamp.UTC()
+	return st, nil
+}
