@@ -1,0 +1,109 @@
+package storetest
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/firebreak/firebreak"
+)
+
+// model is a plain, obviously-right rendering of the object contract: the suite checks
+// stores against it over many combinations of filters.
+type model struct {
+	versions []modelVersion // in the order stored
+}
+
+type modelVersion struct {
+	obj  firebreak.Object
+	vkey string
+}
+
+// add records what an Ingest call stored.
+func (m *model) add(items []firebreak.IngestItem, res []firebreak.IngestResult) {
+	for i, r := range res {
+		if r.Outcome != firebreak.Stored {
+			continue
+		}
+		o := r.Object
+		o.Raw = items[i].Raw
+		m.versions = append(m.versions, modelVersion{obj: o, vkey: items[i].VersionKey})
+	}
+}
+
+// key is the version key a match[version]=<timestamp> compares with: the stored key, or
+// for a version without a timestamp, the key of its date added (which is its version).
+func (v modelVersion) key() string {
+	if v.vkey != "" {
+		return v.vkey
+	}
+	return v.obj.Added.UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+func (m *model) visible(o firebreak.Object, vis firebreak.Visibility) bool {
+	if !vis.All && slices.Contains(vis.Policies, o.Policy) == vis.Except {
+		return false
+	}
+	return vis.Provider == 0 || o.Provider == vis.Provider
+}
+
+func inList(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+
+// query returns every version matching vis and f (ignoring f.Limit), in order.
+func (m *model) query(vis firebreak.Visibility, f firebreak.ObjectFilter) []firebreak.Object {
+	var cand []modelVersion
+	for _, v := range m.versions {
+		if m.visible(v.obj, vis) && inList(f.SpecVersions, v.obj.SpecVersion) &&
+			inList(f.IDs, v.obj.ID) && inList(f.Types, v.obj.Type) {
+			cand = append(cand, v)
+		}
+	}
+	vf := f.Versions
+	if vf.IsZero() {
+		vf.Last = true
+	}
+	var out []firebreak.Object
+	for _, v := range cand {
+		first, last := true, true
+		for _, w := range cand {
+			if w.obj.ID != v.obj.ID {
+				continue
+			}
+			if w.vkey < v.vkey {
+				first = false
+			}
+			if w.vkey > v.vkey {
+				last = false
+			}
+		}
+		if !(vf.All || vf.First && first || vf.Last && last || slices.Contains(vf.At, v.key())) {
+			continue
+		}
+		if !f.AddedAfter.IsZero() && !v.obj.Added.After(f.AddedAfter) {
+			continue
+		}
+		if !after(firebreak.CursorOf(v.obj), f.After) {
+			continue
+		}
+		o := v.obj
+		if f.MetadataOnly {
+			o.Raw = nil
+		}
+		out = append(out, o)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return after(firebreak.CursorOf(out[j]), firebreak.CursorOf(out[i]))
+	})
+	return out
+}
+
+// maxAdded returns the latest date added in the model.
+func (m *model) maxAdded() time.Time {
+	var t time.Time
+	for _, v := range m.versions {
+		if v.obj.Added.After(t) {
+			t = v.obj.Added
+		}
+	}
+	return t
+}
