@@ -66,8 +66,8 @@ func TestScannerRejects(t *testing.T) {
 		{`"\udc00\ud800"`, "unpaired surrogate"},
 		{`"\ud800\u0041"`, "unpaired surrogate"},
 		{"\"\xff\"", "invalid UTF-8"},
-		{"\"\xc0\xaf\"", "invalid UTF-8"},         // overlong '/'
-		{"\"\xed\xa0\x80\"", "invalid UTF-8"},     // a surrogate encoded in UTF-8
+		{"\"\xc0\xaf\"", "invalid UTF-8"},     // overlong '/'
+		{"\"\xed\xa0\x80\"", "invalid UTF-8"}, // a surrogate encoded in UTF-8
 		{`{"a":1,"a":2}`, `duplicate key "a"`},
 		{`{"a":1,"\u0061":2}`, `duplicate key "a"`}, // the same name, escaped
 		{`{"x":{"b":1,"c":2,"b":3}}`, `duplicate key "b"`},

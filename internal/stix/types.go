@@ -14,25 +14,25 @@ import (
 type valueKind uint8
 
 const (
-	kString     valueKind = iota + 1
-	kBool                 // true or false
-	kInt                  // an integer, in [min, max] when ranged
-	kFloat                // a number, in [min, max] when ranged
-	kTimestamp            // an RFC 3339 UTC timestamp
-	kStrings              // a non-empty list of strings
-	kRef                  // an identifier the refRule allows
-	kRefs                 // a non-empty list of such identifiers
-	kDict                 // a non-empty dictionary (section 2.3)
-	kHashes               // a hashes dictionary (section 2.7)
-	kHex                  // hex (section 2.8)
-	kBinary               // base64 (section 2.1)
-	kEnum                 // a string from enum
-	kEnums                // a non-empty list of strings from enum
-	kKillChain            // a non-empty list of kill-chain-phase
-	kObject               // an embedded object described by shape
-	kObjects              // a non-empty list of embedded objects described by shape
-	kObservables          // the deprecated observable container of observed-data
-	kAny                  // any value but null; a rule checks it
+	kString      valueKind = iota + 1
+	kBool                  // true or false
+	kInt                   // an integer, in [min, max] when ranged
+	kFloat                 // a number, in [min, max] when ranged
+	kTimestamp             // an RFC 3339 UTC timestamp
+	kStrings               // a non-empty list of strings
+	kRef                   // an identifier the refRule allows
+	kRefs                  // a non-empty list of such identifiers
+	kDict                  // a non-empty dictionary (section 2.3)
+	kHashes                // a hashes dictionary (section 2.7)
+	kHex                   // hex (section 2.8)
+	kBinary                // base64 (section 2.1)
+	kEnum                  // a string from enum
+	kEnums                 // a non-empty list of strings from enum
+	kKillChain             // a non-empty list of kill-chain-phase
+	kObject                // an embedded object described by shape
+	kObjects               // a non-empty list of embedded objects described by shape
+	kObservables           // the deprecated observable container of observed-data
+	kAny                   // any value but null; a rule checks it
 )
 
 // prop describes one property.
@@ -143,14 +143,14 @@ var (
 	pAny       = prop{kind: kAny}
 )
 
-func required(p prop) prop          { p.required = true; return p }
-func pRef(r refRule) prop           { return prop{kind: kRef, refs: r} }
-func pRefs(r refRule) prop          { return prop{kind: kRefs, refs: r} }
-func pEnum(values ...string) prop   { return prop{kind: kEnum, enum: values} }
-func pEnums(values ...string) prop  { return prop{kind: kEnums, enum: values} }
-func pObject(s *shape) prop         { return prop{kind: kObject, shape: s} }
-func pObjects(s *shape) prop        { return prop{kind: kObjects, shape: s} }
-func pRange(min, max float64) prop  { return prop{kind: kInt, ranged: true, min: min, max: max} }
+func required(p prop) prop         { p.required = true; return p }
+func pRef(r refRule) prop          { return prop{kind: kRef, refs: r} }
+func pRefs(r refRule) prop         { return prop{kind: kRefs, refs: r} }
+func pEnum(values ...string) prop  { return prop{kind: kEnum, enum: values} }
+func pEnums(values ...string) prop { return prop{kind: kEnums, enum: values} }
+func pObject(s *shape) prop        { return prop{kind: kObject, shape: s} }
+func pObjects(s *shape) prop       { return prop{kind: kObjects, shape: s} }
+func pRange(min, max float64) prop { return prop{kind: kInt, ranged: true, min: min, max: max} }
 func pFloatRange(min, max float64) prop {
 	return prop{kind: kFloat, ranged: true, min: min, max: max}
 }
