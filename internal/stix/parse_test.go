@@ -87,6 +87,17 @@ var minimal = map[string]string{
 	"extension-definition": sdoBase("extension-definition", "d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e", `,"created_by_ref":"`+idIdentity+`","name":"Extension Foo 1","schema":"https://www.example.com/schema-foo-1/v1/","version":"1.2.1","extension_types":["property-extension"]`),
 }
 
+var (
+	tlp1Doc      = `{"type":"marking-definition","spec_version":"2.1","id":"` + TLP1WhiteID + `","created":"2017-01-20T00:00:00.000Z","definition_type":"tlp","name":"TLP:WHITE","definition":{"tlp":"white"}}`
+	tlp2Doc      = `{"type":"marking-definition","spec_version":"2.1","id":"` + TLPClearID + `","created":"2022-10-01T00:00:00.000Z","name":"TLP:CLEAR","extensions":{"` + TLP2ExtensionID + `":{"extension_type":"property-extension","tlp_2_0":"clear"}}}`
+	policyDoc    = `{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--5e0aa0d6-6f4f-4bd4-9a3e-3b6bdb2e0b21","created":"2024-01-01T00:00:00.000Z","extensions":{"` + PolicyExtensionID + `":{"extension_type":"property-extension","audience":{"circles":["us-energy"]},"caveats":["no-foreign"]}}}`
+	newSDODoc    = `{"type":"my-favorite-sdo","spec_version":"2.1","id":"my-favorite-sdo--ac97aae4-83f1-46ca-a351-7aeb76678189","created":"2014-02-20T09:16:08.989000Z","modified":"2014-02-20T09:16:08.989000Z","name":"This is the name of my favorite","some_property_name1":"value1","extensions":{"extension-definition--9c59fd79-4215-4ba2-920d-3e4f320e1e62":{"extension_type":"new-sdo"}}}`
+	newSCODoc    = `{"type":"my-favorite-sco","spec_version":"2.1","id":"my-favorite-sco--f9dbe89c-0030-4a9d-8b78-0dcd0a0de874","name":"This is the name of my favorite SCO","extensions":{"extension-definition--c5333451-c08c-4c48-be5e-9ad4c947776a":{"extension_type":"new-sco"}}}`
+	newSRODoc    = `{"type":"my-favorite-sro","spec_version":"2.1","id":"my-favorite-sro--f9dbe89c-0030-4a9d-8b78-0dcd0a0de874","created":"2014-02-20T09:16:08.989Z","modified":"2014-02-20T09:16:08.989Z","extensions":{"extension-definition--c5333451-c08c-4c48-be5e-9ad4c947776a":{"extension_type":"new-sro"}}}`
+	customSDODoc = `{"type":"x-example-com-customobject","id":"x-example-com-customobject--4527e5de-8572-446a-a57a-706f15467461","spec_version":"2.1","created":"2016-08-01T00:00:00.000Z","modified":"2016-08-01T00:00:00.000Z","some_custom_stuff":14}`
+	customSCODoc = `{"type":"x-example-com-thing","id":"x-example-com-thing--4527e5de-8572-446a-a57a-706f15467461","value":"v"}`
+)
+
 // edit returns doc with properties set (a value of nil deletes the property).
 func edit(t testing.TB, doc string, kv ...any) string {
 	t.Helper()
@@ -207,10 +218,10 @@ func runParseCases(t *testing.T, cases []parseCase) {
 	}
 }
 
-func TestParseJSONLevel(t *testing.T) {
+func jSONLevelCases(t testing.TB) []parseCase {
 	ind := minimal["indicator"]
 	deep := strings.Repeat(`[`, 70) + strings.Repeat(`]`, 70)
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"array", `[` + ind + `]`, "", "object: not a JSON object"},
 		{"string", `"indicator"`, "", "object: not a JSON object"},
 		{"empty", ``, "", "object: not a JSON object"},
@@ -224,13 +235,17 @@ func TestParseJSONLevel(t *testing.T) {
 		{"invalid UTF-8", strings.Replace(ind, `"stix"`, "\"st\xffix\"", 1), "", "invalid UTF-8"},
 		{"unpaired surrogate", strings.Replace(ind, `"stix"`, `"\ud800"`, 1), "", "unpaired surrogate"},
 		{"too deep", strings.Replace(ind, `}`, `,"x_deep":`+deep+`}`, 1), "", "nesting deeper than 64"},
-	})
+	}
 }
 
-func TestParseCommonProperties(t *testing.T) {
+func TestParseJSONLevel(t *testing.T) {
+	runParseCases(t, jSONLevelCases(t))
+}
+
+func commonPropertiesCases(t testing.TB) []parseCase {
 	ind := minimal["indicator"]
 	file := minimal["file"]
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		// type
 		{"type missing", edit(t, ind, "type", nil), "type", "required property is missing"},
 		{"type not a string", edit(t, ind, "type", 5), "type", "must be a string"},
@@ -310,13 +325,17 @@ func TestParseCommonProperties(t *testing.T) {
 		// defanged
 		{"defanged on an SCO", edit(t, file, "defanged", true), "", ""},
 		{"defanged on an SDO", edit(t, ind, "defanged", true), "defanged", "not allowed on indicator objects"},
-	})
+	}
 }
 
-func TestParseMarkings(t *testing.T) {
+func TestParseCommonProperties(t *testing.T) {
+	runParseCases(t, commonPropertiesCases(t))
+}
+
+func markingsCases(t testing.TB) []parseCase {
 	ind := minimal["indicator"]
 	gm := func(v ...map[string]any) []map[string]any { return v }
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"object_marking_refs", edit(t, ind, "object_marking_refs", []string{TLPGreenID, idMarking}), "", ""},
 		{"object_marking_refs on an SCO", edit(t, minimal["file"], "object_marking_refs", []string{TLPGreenID}), "", ""},
 		{"object_marking_refs to an identity", edit(t, ind, "object_marking_refs", []string{idIdentity}), "object_marking_refs[0]", "must reference a marking-definition"},
@@ -337,7 +356,13 @@ func TestParseMarkings(t *testing.T) {
 		{"granular selector into a string", edit(t, ind, "granular_markings", gm(map[string]any{"selectors": []string{"pattern.[0]"}, "marking_ref": TLPRedID})), "granular_markings[0].selectors[0]", "does not select anything"},
 		{"granular selector through objects", edit(t, ind, "external_references", []map[string]any{{"source_name": "x", "url": "https://x"}}, "granular_markings", gm(map[string]any{"selectors": []string{"external_references.[0].url"}, "marking_ref": TLPRedID})), "", ""},
 		{"granular lang not a tag", edit(t, ind, "granular_markings", gm(map[string]any{"selectors": []string{"pattern"}, "lang": "?"})), "granular_markings[0].lang", "not an RFC 5646"},
-	})
+	}
+}
+
+func TestParseMarkings(t *testing.T) {
+	runParseCases(t, markingsCases(t))
+	ind := minimal["indicator"]
+	gm := func(v ...map[string]any) []map[string]any { return v }
 	o, err := Parse([]byte(edit(t, ind, "object_marking_refs", []string{TLPGreenID}, "name", "n",
 		"granular_markings", gm(map[string]any{"selectors": []string{"name"}, "marking_ref": TLPRedID}, map[string]any{"selectors": []string{"pattern"}, "lang": "fr"}))))
 	if err != nil {
@@ -349,10 +374,10 @@ func TestParseMarkings(t *testing.T) {
 	}
 }
 
-func TestParseExternalReferencesAndKillChains(t *testing.T) {
+func externalReferencesAndKillChainsCases(t testing.TB) []parseCase {
 	ap := minimal["attack-pattern"]
 	er := func(v ...map[string]any) []map[string]any { return v }
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"external reference", edit(t, ap, "external_references", er(map[string]any{"source_name": "capec", "external_id": "CAPEC-163", "url": "https://capec.mitre.org/data/definitions/163.html"})), "", ""},
 		{"external reference with description", edit(t, ap, "external_references", er(map[string]any{"source_name": "ACME", "description": "report"})), "", ""},
 		{"external reference without source_name", edit(t, ap, "external_references", er(map[string]any{"url": "https://x"})), "external_references[0].source_name", "required property is missing"},
@@ -367,12 +392,16 @@ func TestParseExternalReferencesAndKillChains(t *testing.T) {
 		{"kill chain phase without phase_name", edit(t, ap, "kill_chain_phases", er(map[string]any{"kill_chain_name": "lm"})), "kill_chain_phases[0].phase_name", "required property is missing"},
 		{"kill chain phase without kill_chain_name", edit(t, ap, "kill_chain_phases", er(map[string]any{"phase_name": "x"})), "kill_chain_phases[0].kill_chain_name", "required property is missing"},
 		{"kill chain phase name a number", edit(t, ap, "kill_chain_phases", er(map[string]any{"kill_chain_name": "lm", "phase_name": 3})), "kill_chain_phases[0].phase_name", "must be a string"},
-	})
+	}
 }
 
-func TestParseSDORules(t *testing.T) {
+func TestParseExternalReferencesAndKillChains(t *testing.T) {
+	runParseCases(t, externalReferencesAndKillChainsCases(t))
+}
+
+func sDORulesCases(t testing.TB) []parseCase {
 	m := minimal
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"indicator valid_until after valid_from", edit(t, m["indicator"], "valid_until", "2017-01-01T00:00:00Z"), "", ""},
 		{"indicator valid_until equal", edit(t, m["indicator"], "valid_until", "2016-01-01T00:00:00.000Z"), "valid_until", "must be later than valid_from"},
 		{"indicator valid_until before", edit(t, m["indicator"], "valid_until", "2015-01-01T00:00:00Z"), "valid_until", "must be later than valid_from"},
@@ -422,12 +451,16 @@ func TestParseSDORules(t *testing.T) {
 		{"grouping object_refs not a list", edit(t, m["grouping"], "object_refs", idIndic), "object_refs", "non-empty list of identifiers"},
 		{"identity name a number", edit(t, m["identity"], "name", 1), "name", "must be a string"},
 		{"tool kill chain", edit(t, m["tool"], "kill_chain_phases", []map[string]string{{"kill_chain_name": "lm", "phase_name": "x"}}), "", ""},
-	})
+	}
 }
 
-func TestParseSRORules(t *testing.T) {
+func TestParseSDORules(t *testing.T) {
+	runParseCases(t, sDORulesCases(t))
+}
+
+func sRORulesCases(t testing.TB) []parseCase {
 	rel, sig := minimal["relationship"], minimal["sighting"]
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"relationship to an SCO", edit(t, rel, "target_ref", idIPv4), "", ""},
 		{"relationship to a custom object", edit(t, rel, "target_ref", "x-mitre-tactic--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), "", ""},
 		{"relationship from a relationship", edit(t, rel, "source_ref", "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad"), "source_ref", "must reference an SDO or SCO"},
@@ -447,13 +480,17 @@ func TestParseSRORules(t *testing.T) {
 		{"sighting last_seen equal first_seen", edit(t, sig, "first_seen", ts0, "last_seen", ts0), "", ""},
 		{"sighting last_seen before first_seen", edit(t, sig, "first_seen", ts1, "last_seen", ts0), "last_seen", "must not be earlier than first_seen"},
 		{"sighting summary a string", edit(t, sig, "summary", "false"), "summary", "must be true or false"},
-	})
+	}
 }
 
-func TestParseSCORules(t *testing.T) {
+func TestParseSRORules(t *testing.T) {
+	runParseCases(t, sRORulesCases(t))
+}
+
+func sCORulesCases(t testing.TB) []parseCase {
 	m := minimal
 	sha256 := "effb46bba03f6c8aea5c653f9cf984f170dcdd3bbbe2ff6843c3e5da0e698766"
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"artifact url with hashes", edit(t, m["artifact"], "payload_bin", nil, "url", "https://x/a.bin", "hashes", map[string]string{"SHA-256": sha256}), "", ""},
 		{"artifact url without hashes", edit(t, m["artifact"], "payload_bin", nil, "url", "https://x/a.bin"), "hashes", "is required when url is present"},
 		{"artifact both", edit(t, m["artifact"], "url", "https://x/a.bin", "hashes", map[string]string{"SHA-256": sha256}), "url", "must not be present together with payload_bin"},
@@ -530,18 +567,19 @@ func TestParseSCORules(t *testing.T) {
 		{"x509 v3 extensions", edit(t, m["x509-certificate"], "x509_v3_extensions", map[string]any{"basic_constraints": "critical,CA:TRUE", "private_key_usage_period_not_before": "2016-03-12T12:00:00Z"}), "", ""},
 		{"x509 v3 extension bad timestamp", edit(t, m["x509-certificate"], "x509_v3_extensions", map[string]any{"private_key_usage_period_not_after": "soon"}), "x509_v3_extensions.private_key_usage_period_not_after", "not a valid timestamp"},
 		{"SCO with created and modified", edit(t, m["file"], "created", ts0, "modified", ts1), "", ""},
-	})
+	}
 }
 
-func TestParseMetaObjects(t *testing.T) {
+func TestParseSCORules(t *testing.T) {
+	runParseCases(t, sCORulesCases(t))
+}
+
+func metaObjectsCases(t testing.TB) []parseCase {
 	md, lc, ed := minimal["marking-definition"], minimal["language-content"], minimal["extension-definition"]
-	tlp1 := `{"type":"marking-definition","spec_version":"2.1","id":"` + TLP1WhiteID + `","created":"2017-01-20T00:00:00.000Z","definition_type":"tlp","name":"TLP:WHITE","definition":{"tlp":"white"}}`
-	tlp2 := `{"type":"marking-definition","spec_version":"2.1","id":"` + TLPClearID + `","created":"2022-10-01T00:00:00.000Z","name":"TLP:CLEAR","extensions":{"` + TLP2ExtensionID + `":{"extension_type":"property-extension","tlp_2_0":"clear"}}}`
-	policy := `{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--5e0aa0d6-6f4f-4bd4-9a3e-3b6bdb2e0b21","created":"2024-01-01T00:00:00.000Z","extensions":{"` + PolicyExtensionID + `":{"extension_type":"property-extension","audience":{"circles":["us-energy"]},"caveats":["no-foreign"]}}}`
-	runParseCases(t, []parseCase{
-		{"TLP 1.0 white", tlp1, "", ""},
-		{"TLP 2.0 clear", tlp2, "", ""},
-		{"policy marking", policy, "", ""},
+	return []parseCase{
+		{"TLP 1.0 white", tlp1Doc, "", ""},
+		{"TLP 2.0 clear", tlp2Doc, "", ""},
+		{"policyDoc marking", policyDoc, "", ""},
 		{"marking with modified", edit(t, md, "modified", "2016-08-01T00:00:00.000Z"), "modified", "not allowed on marking-definition objects"},
 		{"marking with revoked", edit(t, md, "revoked", false), "revoked", "not allowed on marking-definition objects"},
 		{"marking with labels", edit(t, md, "labels", []string{"x"}), "labels", "not allowed on marking-definition objects"},
@@ -552,10 +590,10 @@ func TestParseMetaObjects(t *testing.T) {
 		{"marking type without definition", edit(t, md, "definition", nil), "definition", "is required when definition_type is present"},
 		{"statement without statement", edit(t, md, "definition", map[string]any{"text": "x"}), "definition.statement", "required and must be a string"},
 		{"definition not an object", edit(t, md, "definition", "x"), "definition", "must be an object"},
-		{"counterfeit TLP 1.0", strings.Replace(tlp1, TLP1WhiteID, "marking-definition--4a0042fe-8b88-40fe-9600-dfa128ce6fbd", 1), "definition_type", "tlp is reserved"},
-		{"TLP 1.0 id with another level", strings.Replace(tlp1, `"tlp":"white"`, `"tlp":"red"`, 1), "definition_type", "tlp is reserved"},
-		{"counterfeit TLP 2.0", strings.Replace(tlp2, TLPClearID, "marking-definition--4a0042fe-8b88-40fe-9600-dfa128ce6fbd", 1), "extensions." + TLP2ExtensionID, "reserved to the five TLP 2.0 marking definitions"},
-		{"TLP 2.0 id with another level", strings.Replace(tlp2, `"tlp_2_0":"clear"`, `"tlp_2_0":"red"`, 1), "extensions." + TLP2ExtensionID, "reserved"},
+		{"counterfeit TLP 1.0", strings.Replace(tlp1Doc, TLP1WhiteID, "marking-definition--4a0042fe-8b88-40fe-9600-dfa128ce6fbd", 1), "definition_type", "tlp is reserved"},
+		{"TLP 1.0 id with another level", strings.Replace(tlp1Doc, `"tlp":"white"`, `"tlp":"red"`, 1), "definition_type", "tlp is reserved"},
+		{"counterfeit TLP 2.0", strings.Replace(tlp2Doc, TLPClearID, "marking-definition--4a0042fe-8b88-40fe-9600-dfa128ce6fbd", 1), "extensions." + TLP2ExtensionID, "reserved to the five TLP 2.0 marking definitions"},
+		{"TLP 2.0 id with another level", strings.Replace(tlp2Doc, `"tlp_2_0":"clear"`, `"tlp_2_0":"red"`, 1), "extensions." + TLP2ExtensionID, "reserved"},
 		{"marking marking itself", edit(t, md, "object_marking_refs", []string{"marking-definition--4a0042fe-8b88-40fe-9600-dfa128ce6fbd"}), "object_marking_refs", "must not mark itself"},
 		{"language-content", lc, "", ""},
 		{"language-content key not a language", edit(t, lc, "contents", map[string]any{"german!": map[string]any{"name": "x"}}), "contents", "not an RFC 5646 language tag"},
@@ -568,32 +606,31 @@ func TestParseMetaObjects(t *testing.T) {
 		{"extension-definition extension_properties without toplevel", edit(t, ed, "extension_properties", []string{"rank"}), "extension_properties", "only allowed when extension_types includes toplevel-property-extension"},
 		{"extension-definition extension_properties with toplevel", edit(t, ed, "extension_types", []string{"toplevel-property-extension"}, "extension_properties", []string{"rank"}), "", ""},
 		{"extension-definition with extensions", edit(t, ed, "extensions", map[string]any{idExtDef: map[string]any{"extension_type": "property-extension", "x": 1}})[:0] + edit(t, ed, "extensions", map[string]any{idExtDef: map[string]any{"extension_type": "property-extension", "rank": 1}}), "extensions", "not allowed on extension-definition objects"},
-	})
-	o, err := Parse([]byte(tlp1))
+	}
+}
+
+func TestParseMetaObjects(t *testing.T) {
+	runParseCases(t, metaObjectsCases(t))
+	o, err := Parse([]byte(tlp1Doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Kind != KindMeta || o.DefinitionType != "tlp" || string(o.Definition) != `{"tlp":"white"}` || o.Name != "TLP:WHITE" || o.Version() != "2017-01-20T00:00:00.000Z" {
 		t.Errorf("TLP 1.0 white = kind %v definition %q %s name %q version %q", o.Kind, o.DefinitionType, o.Definition, o.Name, o.Version())
 	}
-	o, err = Parse([]byte(policy))
+	o, err = Parse([]byte(policyDoc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ext := o.Extensions[PolicyExtensionID]; !strings.Contains(string(ext), `"caveats":["no-foreign"]`) {
-		t.Errorf("policy extension = %s", ext)
+		t.Errorf("policyDoc extension = %s", ext)
 	}
 }
 
-func TestParseExtensionsAndCustomObjects(t *testing.T) {
+func extensionsAndCustomObjectsCases(t testing.TB) []parseCase {
 	ind := minimal["indicator"]
-	newSDO := `{"type":"my-favorite-sdo","spec_version":"2.1","id":"my-favorite-sdo--ac97aae4-83f1-46ca-a351-7aeb76678189","created":"2014-02-20T09:16:08.989000Z","modified":"2014-02-20T09:16:08.989000Z","name":"This is the name of my favorite","some_property_name1":"value1","extensions":{"extension-definition--9c59fd79-4215-4ba2-920d-3e4f320e1e62":{"extension_type":"new-sdo"}}}`
-	newSCO := `{"type":"my-favorite-sco","spec_version":"2.1","id":"my-favorite-sco--f9dbe89c-0030-4a9d-8b78-0dcd0a0de874","name":"This is the name of my favorite SCO","extensions":{"extension-definition--c5333451-c08c-4c48-be5e-9ad4c947776a":{"extension_type":"new-sco"}}}`
-	newSRO := `{"type":"my-favorite-sro","spec_version":"2.1","id":"my-favorite-sro--f9dbe89c-0030-4a9d-8b78-0dcd0a0de874","created":"2014-02-20T09:16:08.989Z","modified":"2014-02-20T09:16:08.989Z","extensions":{"extension-definition--c5333451-c08c-4c48-be5e-9ad4c947776a":{"extension_type":"new-sro"}}}`
-	customSDO := `{"type":"x-example-com-customobject","id":"x-example-com-customobject--4527e5de-8572-446a-a57a-706f15467461","spec_version":"2.1","created":"2016-08-01T00:00:00.000Z","modified":"2016-08-01T00:00:00.000Z","some_custom_stuff":14}`
-	customSCO := `{"type":"x-example-com-thing","id":"x-example-com-thing--4527e5de-8572-446a-a57a-706f15467461","value":"v"}`
 	ext := func(k string, v any) map[string]any { return map[string]any{k: v} }
-	runParseCases(t, []parseCase{
+	return []parseCase{
 		{"property extension", edit(t, ind, "extensions", ext(idExtDef, map[string]any{"extension_type": "property-extension", "rank": 5, "toxicity": 8})), "", ""},
 		{"toplevel property extension", edit(t, ind, "rank", 1, "extensions", ext(idExtDef, map[string]any{"extension_type": "toplevel-property-extension"})), "", ""},
 		{"extension without extension_type", edit(t, ind, "extensions", ext(idExtDef, map[string]any{"rank": 5})), "extensions." + idExtDef + ".extension_type", "is required"},
@@ -606,19 +643,23 @@ func TestParseExtensionsAndCustomObjects(t *testing.T) {
 		{"extensions empty", edit(t, ind, "extensions", map[string]any{}), "extensions", "must be a non-empty dictionary"},
 		{"custom extension on an SDO", edit(t, ind, "extensions", ext("x-acme-ext", map[string]any{"a": 1})), "extensions.x-acme-ext", "only allowed on SCOs"},
 		{"predefined extension on an SDO", edit(t, ind, "extensions", ext("ntfs-ext", map[string]any{"sid": "1"})), "extensions.ntfs-ext", "predefined extension of file objects only"},
-		{"new SDO type", newSDO, "", ""},
-		{"new SCO type", newSCO, "", ""},
-		{"new SRO type", newSRO, "", ""},
-		{"new SDO type without modified", edit(t, newSDO, "modified", nil), "modified", "required property is missing"},
-		{"new type without its extension", edit(t, newSCO, "extensions", nil), "type", `unknown object type "my-favorite-sco"`},
-		{"new type with a property extension only", edit(t, newSCO, "extensions", ext(idExtDef, map[string]any{"extension_type": "property-extension", "a_b": 1})), "type", "unknown object type"},
-		{"custom SDO", customSDO, "", ""},
-		{"custom SCO", customSCO, "", ""},
-		{"custom SDO without spec_version", edit(t, customSDO, "spec_version", nil), "spec_version", "required property is missing"},
-		{"custom SDO without modified", edit(t, customSDO, "modified", nil), "modified", "required property is missing"},
-		{"custom SCO with a custom extension", edit(t, customSCO, "extensions", ext("x-acme-ext", map[string]any{"a_b": 1})), "", ""},
-	})
-	kinds := map[string]Kind{newSDO: KindSDO, newSCO: KindSCO, newSRO: KindSRO, customSDO: KindSDO, customSCO: KindSCO}
+		{"new SDO type", newSDODoc, "", ""},
+		{"new SCO type", newSCODoc, "", ""},
+		{"new SRO type", newSRODoc, "", ""},
+		{"new SDO type without modified", edit(t, newSDODoc, "modified", nil), "modified", "required property is missing"},
+		{"new type without its extension", edit(t, newSCODoc, "extensions", nil), "type", `unknown object type "my-favorite-sco"`},
+		{"new type with a property extension only", edit(t, newSCODoc, "extensions", ext(idExtDef, map[string]any{"extension_type": "property-extension", "a_b": 1})), "type", "unknown object type"},
+		{"custom SDO", customSDODoc, "", ""},
+		{"custom SCO", customSCODoc, "", ""},
+		{"custom SDO without spec_version", edit(t, customSDODoc, "spec_version", nil), "spec_version", "required property is missing"},
+		{"custom SDO without modified", edit(t, customSDODoc, "modified", nil), "modified", "required property is missing"},
+		{"custom SCO with a custom extension", edit(t, customSCODoc, "extensions", ext("x-acme-ext", map[string]any{"a_b": 1})), "", ""},
+	}
+}
+
+func TestParseExtensionsAndCustomObjects(t *testing.T) {
+	runParseCases(t, extensionsAndCustomObjectsCases(t))
+	kinds := map[string]Kind{newSDODoc: KindSDO, newSCODoc: KindSCO, newSRODoc: KindSRO, customSDODoc: KindSDO, customSCODoc: KindSCO}
 	for doc, want := range kinds {
 		o, err := Parse([]byte(doc))
 		if err != nil {
@@ -725,4 +766,15 @@ func TestKindTablesAgree(t *testing.T) {
 	if fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Errorf("kindOf and typeSpecs list different types:\n%v\n%v", a, b)
 	}
+}
+
+// allParseCases are the cases of every table above.
+func allParseCases(t testing.TB) []parseCase {
+	var all []parseCase
+	for _, f := range []func(testing.TB) []parseCase{
+		jSONLevelCases, commonPropertiesCases, markingsCases, externalReferencesAndKillChainsCases, sDORulesCases, sRORulesCases, sCORulesCases, metaObjectsCases, extensionsAndCustomObjectsCases,
+	} {
+		all = append(all, f(t)...)
+	}
+	return all
 }
