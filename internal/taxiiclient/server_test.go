@@ -28,7 +28,7 @@ type storedObject struct {
 }
 
 type fakeServer struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu          sync.Mutex
@@ -51,7 +51,7 @@ const (
 	colHidden = "cb8ffa9e-4f0a-4b4c-9b86-5d3c1e3b7f11"
 )
 
-func newFakeServer(t *testing.T) *fakeServer {
+func newFakeServer(t testing.TB) *fakeServer {
 	t.Helper()
 	f := &fakeServer{
 		t:      t,
