@@ -23,6 +23,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"net"
@@ -62,11 +63,15 @@ type Options struct {
 
 // NewHTTPClient returns the HTTP client used when Options.HTTPClient is nil. Its timeouts
 // bound each phase so that a peer that accepts a connection and then stalls cannot hold a
-// sync forever; the overall timeout allows a full-size page on a slow link.
+// sync forever; the overall timeout allows a full-size page on a slow link. It follows at
+// most five redirects and only to the same host (an upgrade from http to https allowed),
+// so that a peer cannot point the hub at another machine, such as one on its internal
+// network.
 func NewHTTPClient() *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
-		Timeout: 10 * time.Minute,
+		Timeout:       10 * time.Minute,
+		CheckRedirect: sameHostRedirect,
 		Transport: &http.Transport{
 			Proxy:                  http.ProxyFromEnvironment,
 			DialContext:            d.DialContext,
@@ -81,6 +86,24 @@ func NewHTTPClient() *http.Client {
 		},
 	}
 }
+
+// sameHostRedirect allows a redirect only to the host of the original request.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return &redirectError{"stopped after 5 redirects"}
+	}
+	orig := via[0].URL
+	if req.URL.Host != orig.Host || req.URL.Scheme != orig.Scheme && !(orig.Scheme == "http" && req.URL.Scheme == "https") {
+		return &redirectError{fmt.Sprintf("refused a redirect from %s to %s", orig.Host, req.URL.Redacted())}
+	}
+	return nil
+}
+
+// redirectError is a redirect the client refused: the server's doing, not the network's,
+// so it is not retryable.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
 
 // transport holds what every request needs; Client and Discover share it.
 type transport struct {
@@ -599,6 +622,10 @@ func (t *transport) do(ctx context.Context, method string, u *url.URL, body []by
 func transportFailure(ctx context.Context, where string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return firebreak.Wrap(firebreak.EUNAVAILABLE, ctxErr, where+": canceled")
+	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		return firebreak.Wrap(firebreak.EINVALID, err, where+": bad redirect")
 	}
 	return firebreak.Wrap(firebreak.EUNAVAILABLE, &netError{err: err}, where+": the server could not be reached")
 }

@@ -757,3 +757,41 @@ func TestResolveAPIRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultClientRedirects(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the client followed a redirect to another host (%s)", r.URL)
+	}))
+	defer other.Close()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api": // a trailing-slash redirect on the same host is followed
+			http.Redirect(w, r, "/api/", http.StatusMovedPermanently)
+		case "/api/":
+			writeTAXII(w, 200, taxii.APIRoot{Title: "ok"})
+		case "/api/collections/":
+			http.Redirect(w, r, other.URL+"/api/collections/", http.StatusFound)
+		case "/api/status/loop/":
+			http.Redirect(w, r, "/api/status/loop/", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL+"/api/", Options{}) // the default HTTP client
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.root.Path = "/api" // make APIRoot ask for /api and be redirected to /api/
+	if r, err := c.APIRoot(context.Background()); err != nil || r.Title != "ok" {
+		t.Errorf("same-host redirect: %+v, %v", r, err)
+	}
+	c.root.Path = "/api/"
+	for name, call := range map[string]func() error{
+		"cross-host": func() error { _, err := c.Collections(context.Background()); return err },
+		"loop":       func() error { _, err := c.Status(context.Background(), "loop"); return err },
+	} {
+		if err := call(); firebreak.ErrorCode(err) != firebreak.EINVALID || Retryable(err) {
+			t.Errorf("%s redirect: error %v, want an invalid, non-retryable refusal", name, err)
+		}
+	}
+}
