@@ -422,7 +422,8 @@ func (c *Client) AddObjects(ctx context.Context, collection string, objects []js
 	if resp.status != http.StatusAccepted {
 		return st, firebreak.Errorf(firebreak.EINVALID, "POST %s: the server answered %d, not 202 Accepted", u.Redacted(), resp.status)
 	}
-	return st, decodeInto(resp.body, &st, "status")
+	err = decodeInto(resp.body, &st, "status")
+	return st, err
 }
 
 // Status reads the status resource of an earlier AddObjects.
