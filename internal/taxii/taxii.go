@@ -121,13 +121,13 @@ func StatusOf(s firebreak.Status) Status {
 
 // Error is the error message resource.
 type Error struct {
-	Title           string            `json:"title"`
-	Description     string            `json:"description,omitempty"`
-	ErrorID         string            `json:"error_id,omitempty"`
-	ErrorCode       string            `json:"error_code,omitempty"`
-	HTTPStatus      string            `json:"http_status,omitempty"`
-	ExternalDetails string            `json:"external_details,omitempty"`
-	Details         map[string]string `json:"details,omitempty"`
+	Title           string         `json:"title"`
+	Description     string         `json:"description,omitempty"`
+	ErrorID         string         `json:"error_id,omitempty"`
+	ErrorCode       string         `json:"error_code,omitempty"`
+	HTTPStatus      string         `json:"http_status,omitempty"`
+	ExternalDetails string         `json:"external_details,omitempty"`
+	Details         map[string]any `json:"details,omitempty"`
 }
 
 // Error makes an error resource usable as a Go error (the client returns it).

@@ -407,9 +407,9 @@ func (c *Client) AddObjects(ctx context.Context, collection string, objects []js
 	if len(objects) == 0 {
 		return st, firebreak.Errorf(firebreak.EINVALID, "no objects to add")
 	}
-	body, err := json.Marshal(taxii.Envelope{Objects: objects})
+	body, err := envelopeBody(objects)
 	if err != nil {
-		return st, firebreak.Wrap(firebreak.EINVALID, err, "objects are not valid JSON")
+		return st, err
 	}
 	u, err := c.endpoint(nil, "collections", collection, "objects")
 	if err != nil {
@@ -658,4 +658,26 @@ func clip(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// envelopeBody writes objects into an envelope byte for byte. json.Marshal would compact
+// each json.RawMessage, and a STIX object must reach the server exactly as its author
+// wrote it.
+func envelopeBody(objects []json.RawMessage) ([]byte, error) {
+	n := len(`{"objects":[]}`)
+	for _, o := range objects {
+		n += len(o) + 1
+	}
+	body := make([]byte, 0, n)
+	body = append(body, `{"objects":[`...)
+	for i, o := range objects {
+		if !json.Valid(o) {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "objects[%d] is not valid JSON", i)
+		}
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, o...)
+	}
+	return append(body, "]}"...), nil
 }

@@ -197,7 +197,7 @@ func decodeError(b []byte) *taxii.Error {
 		ExternalDetails: scalarText(w.ExternalDetails, 2048),
 	}
 	if len(w.Details) > 0 {
-		e.Details = make(map[string]string, min(len(w.Details), 64))
+		e.Details = make(map[string]any, min(len(w.Details), 64))
 		for k, v := range w.Details {
 			if len(e.Details) == 64 {
 				break
