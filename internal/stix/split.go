@@ -121,6 +121,9 @@ type Reader struct {
 	pin int
 	// empty counts reads in a row that returned nothing.
 	empty int
+	// stack and scratch are reused from one object to the next.
+	stack   []byte
+	scratch [][]byte
 	// elemDepth is the nesting depth of the objects: 2 in an array, 3 in an envelope.
 	elemDepth int
 }
@@ -317,7 +320,8 @@ func (r *Reader) scanValue(depth int) (int, int, error) {
 	j := start
 	// The closers of the open containers: a mismatch or excess depth fails at once
 	// instead of reading on to the end of the input.
-	var stack []byte
+	stack := r.stack[:0]
+	defer func() { r.stack = stack[:0] }()
 	inString, escaped := false, false
 	scalar := c != '{' && c != '[' && c != '"'
 	done := false
@@ -375,8 +379,9 @@ func (r *Reader) scanValue(depth int) (int, int, error) {
 			done = len(stack) == 0
 		}
 	}
-	s := scanner{data: r.buf[start:j], maxDepth: r.opts.MaxDepth}
+	s := scanner{data: r.buf[start:j], maxDepth: r.opts.MaxDepth, keys: r.scratch[:0]}
 	end, err := s.value(0, depth)
+	r.scratch = s.keys[:0]
 	if err == nil && end != j-start {
 		err = s.fail(end, "invalid character "+quoteByte(r.buf[start+end])+" in value")
 	}
