@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file holds a small single-pass JSON scanner. It checks what encoding/json would check
@@ -292,10 +293,10 @@ func (s *scanner) object(i, depth int, out *[]member) (int, error) {
 		n := len(s.keys) - base
 		switch {
 		case seen != nil:
-			if _, dup := seen[string(key)]; dup {
+			if _, dup := seen[keyView(key)]; dup {
 				return kstart, &syntaxError{Off: kstart, Reason: "duplicate key " + strconv.Quote(clip(string(key))), Key: string(key)}
 			}
-			seen[string(key)] = struct{}{}
+			seen[keyView(key)] = struct{}{}
 		default:
 			for _, k := range s.keys[base:] {
 				if string(k) == string(key) {
@@ -305,9 +306,9 @@ func (s *scanner) object(i, depth int, out *[]member) (int, error) {
 			if n+1 > maxLinearKeys {
 				seen = make(map[string]struct{}, 2*maxLinearKeys)
 				for _, k := range s.keys[base:] {
-					seen[string(k)] = struct{}{}
+					seen[keyView(k)] = struct{}{}
 				}
-				seen[string(key)] = struct{}{}
+				seen[keyView(key)] = struct{}{}
 			}
 		}
 		s.keys = append(s.keys, key)
@@ -340,6 +341,11 @@ func (s *scanner) object(i, depth int, out *[]member) (int, error) {
 		}
 	}
 }
+
+// keyView returns a key as a string without copying it, for the duplicate map: the
+// bytes (the input, or a decoded copy) stay unchanged while the object is scanned, and a
+// copy per key would let a hostile object with a million keys cost a million allocations.
+func keyView(k []byte) string { return unsafe.String(unsafe.SliceData(k), len(k)) }
 
 // unescape decodes the body of a JSON string (without quotes) that the scanner accepted.
 func unescape(b []byte) []byte {

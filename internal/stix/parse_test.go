@@ -778,3 +778,39 @@ func allParseCases(t testing.TB) []parseCase {
 	}
 	return all
 }
+
+// TestManySelectorsIntoALargeList would take minutes if each selector rescanned the list.
+func TestManySelectorsIntoALargeList(t *testing.T) {
+	const n = 20000
+	labels := make([]string, n)
+	selectors := make([]string, n)
+	for i := range labels {
+		labels[i] = "l"
+		selectors[i] = fmt.Sprintf("labels.[%d]", i)
+	}
+	doc := edit(t, minimal["indicator"], "labels", labels,
+		"granular_markings", []map[string]any{{"selectors": selectors, "marking_ref": TLPRedID}})
+	o, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(o.GranularMarkings[0].Selectors); got != n {
+		t.Errorf("%d selectors, want %d", got, n)
+	}
+}
+
+func TestManyKeys(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(minimal["indicator"], "}"))
+	for i := 0; i < 100000; i++ {
+		fmt.Fprintf(&b, `,"x_k%d":1`, i)
+	}
+	b.WriteString("}")
+	if _, err := Parse([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	dup := strings.TrimSuffix(b.String(), "}") + `,"x_k50000":2}`
+	if _, err := Parse([]byte(dup)); err == nil || !strings.Contains(err.Error(), `duplicate key "x_k50000"`) {
+		t.Errorf("duplicate among 100000 keys: %v", err)
+	}
+}

@@ -54,6 +54,8 @@ type validator struct {
 	newKind Kind
 	// customExt names an extension that uses the deprecated custom extension form.
 	customExt string
+	// index holds the objects and arrays that granular marking selectors went through.
+	index map[*byte]jsonIndex
 }
 
 func (v *validator) get(name string) []byte { return fields(v.members).get(name) }
@@ -869,41 +871,57 @@ func validSelector(s string) bool {
 
 // selects reports whether the selector names content present in the object: section
 // 7.2.3 requires it, and a marking on nothing would mislead whoever reads the policy.
+// Objects and arrays on the way are indexed once, so that many selectors into a large
+// object cost time linear in its size rather than quadratic.
 func (v *validator) selects(sel string) bool {
+	if v.index == nil {
+		v.index = map[*byte]jsonIndex{}
+	}
 	cur := v.raw
 	for _, c := range strings.Split(sel, ".") {
-		if strings.HasPrefix(c, "[") {
-			if cur[0] != '[' {
-				return false
-			}
-			n, err := strconv.Atoi(c[1 : len(c)-1])
-			if err != nil {
-				return false
-			}
-			var next []byte
-			elements(cur, func(i int, el []byte) bool {
-				if i == n {
-					next = el
-					return false
-				}
-				return true
-			})
-			if next == nil {
-				return false
-			}
-			cur = next
-			continue
-		}
-		if cur[0] != '{' {
-			return false
-		}
-		next, ok := lookup(cur, c)
+		ix, ok := v.index[&cur[0]]
 		if !ok {
+			ix = indexValue(cur)
+			v.index[&cur[0]] = ix
+		}
+		var next []byte
+		if strings.HasPrefix(c, "[") {
+			n, err := strconv.Atoi(c[1 : len(c)-1])
+			if err != nil || ix.elems == nil || n >= len(ix.elems) {
+				return false
+			}
+			next = ix.elems[n]
+		} else if next, ok = ix.members[c]; !ok {
 			return false
 		}
 		cur = next
 	}
 	return true
+}
+
+// jsonIndex gives direct access to the members of an object or the elements of an array.
+type jsonIndex struct {
+	members map[string][]byte
+	elems   [][]byte
+}
+
+func indexValue(raw []byte) jsonIndex {
+	var ix jsonIndex
+	switch raw[0] {
+	case '{':
+		ix.members = map[string][]byte{}
+		members(raw, func(k, val []byte) bool {
+			ix.members[string(k)] = val
+			return true
+		})
+	case '[':
+		ix.elems = [][]byte{}
+		elements(raw, func(_ int, el []byte) bool {
+			ix.elems = append(ix.elems, el)
+			return true
+		})
+	}
+	return ix
 }
 
 // extensions checks the extensions dictionary and records its entries.
@@ -918,7 +936,11 @@ func (v *validator) extensions(raw []byte) *Error {
 		key := string(k)
 		exts[key] = val
 		path := join(name, key)
-		if val[0] != '{' || isEmptyObject(val) {
+		switch {
+		case !validExtensionKey(key):
+			e = v.at(name, strconv.Quote(clip(key)), "is not an extension-definition id, a predefined extension name or a custom extension name (x-...)")
+			return false
+		case val[0] != '{' || isEmptyObject(val):
 			e = v.at(name, key, "must be a non-empty object")
 			return false
 		}
@@ -976,6 +998,30 @@ func (v *validator) extensions(raw []byte) *Error {
 	return nil
 }
 
+// validExtensionKey accepts what may be an extensions key: a-z, 0-9 and hyphens, 3 to
+// 250 characters (an extension-definition id has that form too).
+func validExtensionKey(s string) bool {
+	if len(s) < 3 || len(s) > 250 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'F' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// label names a dictionary key in an error: as is when it is a plain key, quoted and
+// clipped otherwise.
+func label(k []byte) string {
+	if validDictKey(k, 1) {
+		return string(k)
+	}
+	return strconv.Quote(clip(string(k)))
+}
+
 // lookup0 is lookup without the found flag.
 func lookup0(raw []byte, key string) []byte {
 	v, _ := lookup(raw, key)
@@ -1008,9 +1054,9 @@ func (v *validator) observableContainer(path, name string, raw []byte) *Error {
 	var e *Error
 	members(raw, func(k, val []byte) bool {
 		if val[0] != '{' {
-			e = v.at(join(path, name), string(k), "must be an object")
+			e = v.at(join(path, name), label(k), "must be an object")
 		} else if t, ok := str(lookup0(val, "type")); !ok || !validTypeName(t) {
-			e = v.at(join(path, name), string(k), "must have a valid type")
+			e = v.at(join(path, name), label(k), "must have a valid type")
 		}
 		return e == nil
 	})
