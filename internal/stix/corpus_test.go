@@ -2,6 +2,7 @@ package stix
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,6 +31,10 @@ var upstreamInvalid = map[string]string{
 	// cannot be versioned (section 7.2.1: modified is not applicable), because a new
 	// version would change the marking of every object that references it.
 	"marking-definition--62fd3f9b-15f3-4ebc-802c-91fce9536bcf": "modified: is not allowed on marking-definition objects",
+	// oasis-cti-stix2-json-schemas examples/infrastructure.json: one relationship id has
+	// upper-case hex digits. RFC 4122 writes UUIDs in lower case; the hub takes ids in
+	// that one form so that an object cannot have two ids (see validUUID).
+	"relationship--81f12913-1372-4c96-85ec-E9034ac98aba": `id: "relationship--81f12913-1372-4c96-85ec-E9034ac98aba" is not a valid identifier: the part after "--" is not an RFC 4122 UUID in lower case`,
 }
 
 // corpusTotal is the number of objects in the corpus; a change means the test data changed.
@@ -78,10 +83,9 @@ func TestCorpusIsAccepted(t *testing.T) {
 	for _, c := range objs {
 		o, err := Parse(c.raw)
 		if err != nil {
-			var id string
-			if e, ok := err.(*Error); ok {
-				id = e.ID
-			}
+			var m struct{ ID string }
+			_ = json.Unmarshal(c.raw, &m)
+			id := m.ID
 			want, listed := upstreamInvalid[id]
 			if !listed {
 				t.Errorf("%s: %v", c.file, err)

@@ -262,7 +262,8 @@ func commonPropertiesCases(t testing.TB) []parseCase {
 		{"id without separator", edit(t, ind, "id", "indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), "id", "not a valid identifier"},
 		{"id nil uuid", edit(t, ind, "id", "indicator--00000000-0000-0000-0000-000000000000"), "id", "not an RFC 4122 UUID"},
 		{"id wrong variant", edit(t, ind, "id", "indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f"), "id", "not an RFC 4122 UUID"},
-		{"id uppercase hex is accepted", edit(t, ind, "id", "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F"), "", ""},
+		{"id in upper case", edit(t, ind, "id", "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F"), "id", "not an RFC 4122 UUID in lower case"},
+		{"reference in upper case", edit(t, ind, "created_by_ref", "identity--F431F809-377B-45E0-AA1C-6A4751CAE5FF"), "created_by_ref", "not an RFC 4122 UUID in lower case"},
 		{"id version 7 is accepted", edit(t, ind, "id", "indicator--01890a5d-ac96-774b-bcce-b302099a8057"), "", ""},
 		// spec_version
 		{"spec_version missing on an SDO", edit(t, ind, "spec_version", nil), "spec_version", "STIX 2.0, which this hub does not accept"},

@@ -36,7 +36,7 @@ const (
 	diffNotApplicable   = "common properties not applicable to a type (modified, revoked, labels on marking definitions; defanged on SDOs; lang on language-content; extensions on extension-definition): the schemas accept any extra property"
 	diffExtensionUse    = "predefined extensions belong to one SCO type (ntfs-ext to file, tcp-ext to network-traffic, ...): the schemas accept them anywhere"
 	diffCustomExtension = "custom SCO extensions named x-... without the -ext suffix, as in the example of section 11.3: the schema only accepts names ending in -ext"
-	diffIDFormat        = "UUID versions 6 to 8 (RFC 9562, which replaced RFC 4122) are accepted; the schema's regex stops at version 5"
+	diffIDFormat        = "UUIDs: versions 6 to 8 (RFC 9562, which replaced RFC 4122) are accepted where the schema's regex stops at version 5; hex digits must be lower case, the form RFC 4122 writes, where the schema takes either case (one object must not have two ids)"
 	diffRefTypes        = "which types a reference may point at (object_marking_refs to marking definitions, created_by_ref to identities, sighting_of_ref to SDOs, SCO references to their SCO types, no bundles): most schemas check only the identifier form"
 	diffValues          = "value checks the schemas leave out: RFC 5646 language tags, hex in lower case (section 2.8), integers within 2^53 (section 2.10), language-content translations as dictionaries; and two the hub relaxes: TLSH hashes may carry the \"T1\" version prefix of TLSH 4, and a defanged IPv4 value need not parse"
 	diffSpecVersion     = "spec_version: the schemas accept 2.0 and let a custom object with created omit spec_version; the hub accepts STIX 2.1 only and says so"
@@ -98,6 +98,9 @@ var knownDifferences = map[string]string{
 	"predefined extension on an SDO": diffExtensionUse,
 	"file custom extension":          diffCustomExtension,
 	"id version 7 is accepted":       diffIDFormat,
+	"id in upper case":               diffIDFormat,
+	"reference in upper case":        diffIDFormat,
+	"infrastructure.json: relationship--81f12913-1372-4c96-85ec-E9034ac98aba": diffIDFormat,
 
 	"created_by_ref not an identity":               diffRefTypes,
 	"object_marking_refs to an identity":           diffRefTypes,

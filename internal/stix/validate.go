@@ -1006,7 +1006,7 @@ func validExtensionKey(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'F' || '0' <= c && c <= '9' || c == '-') {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
 			return false
 		}
 	}
@@ -1113,14 +1113,16 @@ func checkID(s string) (string, string) {
 		return "", "is not a valid identifier: the part before \"--\" is not a valid object type"
 	}
 	if !validUUID(u) {
-		return "", "is not a valid identifier: the part after \"--\" is not an RFC 4122 UUID"
+		return "", "is not a valid identifier: the part after \"--\" is not an RFC 4122 UUID in lower case"
 	}
 	return typ, ""
 }
 
-// validUUID checks an RFC 4122 (now RFC 9562) UUID in its 8-4-4-4-12 hex form: a version
-// from 1 to 8 and the RFC variant. Hex digits may be of either case, as RFC 4122 allows on
-// input.
+// validUUID checks an RFC 4122 (now RFC 9562) UUID in its 8-4-4-4-12 form: a version
+// from 1 to 8 and the RFC variant, in lower case. RFC 4122 writes UUIDs in lower case and
+// reads them in either; accepting both here would give one object two ids, so that a
+// copy under a case-changed id would be a different object to the hub but a new version
+// of the original to any consumer that normalises case.
 func validUUID(u string) bool {
 	if len(u) != 36 {
 		return false
@@ -1133,7 +1135,7 @@ func validUUID(u string) bool {
 			}
 			continue
 		}
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 			return false
 		}
 	}
@@ -1141,7 +1143,7 @@ func validUUID(u string) bool {
 		return false
 	}
 	switch u[19] {
-	case '8', '9', 'a', 'b', 'A', 'B':
+	case '8', '9', 'a', 'b':
 		return true
 	}
 	return false
