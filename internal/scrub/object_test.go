@@ -56,9 +56,9 @@ func TestObjectRedactsFreeTextOnly(t *testing.T) {
 			findings: "x_acme_owner.name name Jane Doe | x_acme_owner.phone phone (555) 123-4567 | x_acme_owner.tags[0] email a@b.example | analyst_notes ssn 123-45-6789",
 		},
 		{
-			name: "extensions",
-			in: `{"type":"threat-actor","created":"2023-11-14T00:00:00Z","extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","handler":"jane@acme.example"}}}`,
-			want: `{"type":"threat-actor","created":"2023-11-14T00:00:00Z","extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","handler":"[redacted:email]"}}}`,
+			name:     "extensions",
+			in:       `{"type":"threat-actor","created":"2023-11-14T00:00:00Z","extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","handler":"jane@acme.example"}}}`,
+			want:     `{"type":"threat-actor","created":"2023-11-14T00:00:00Z","extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","handler":"[redacted:email]"}}}`,
 			findings: "extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.handler email jane@acme.example",
 		},
 		{
@@ -84,9 +84,9 @@ func TestObjectRedactsFreeTextOnly(t *testing.T) {
 			findings: "description email bob@acme.example",
 		},
 		{
-			name: "observed-data embedded objects untouched",
-			in:   `{"type":"observed-data","created":"2023-11-14T00:00:00Z","first_observed":"2023-11-14T00:00:00Z","last_observed":"2023-11-14T00:00:00Z","number_observed":1,"objects":{"0":{"type":"email-addr","value":"jane@acme.example","display_name":"Jane Doe"}},"x_note":"from jane@acme.example"}`,
-			want: `{"type":"observed-data","created":"2023-11-14T00:00:00Z","first_observed":"2023-11-14T00:00:00Z","last_observed":"2023-11-14T00:00:00Z","number_observed":1,"objects":{"0":{"type":"email-addr","value":"jane@acme.example","display_name":"Jane Doe"}},"x_note":"from [redacted:email]"}`,
+			name:     "observed-data embedded objects untouched",
+			in:       `{"type":"observed-data","created":"2023-11-14T00:00:00Z","first_observed":"2023-11-14T00:00:00Z","last_observed":"2023-11-14T00:00:00Z","number_observed":1,"objects":{"0":{"type":"email-addr","value":"jane@acme.example","display_name":"Jane Doe"}},"x_note":"from jane@acme.example"}`,
+			want:     `{"type":"observed-data","created":"2023-11-14T00:00:00Z","first_observed":"2023-11-14T00:00:00Z","last_observed":"2023-11-14T00:00:00Z","number_observed":1,"objects":{"0":{"type":"email-addr","value":"jane@acme.example","display_name":"Jane Doe"}},"x_note":"from [redacted:email]"}`,
 			findings: "x_note email jane@acme.example",
 		},
 		{
