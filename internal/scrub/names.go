@@ -12,6 +12,10 @@ import (
 // once and only a word that starts some name costs more than a map lookup.
 type nameIndex struct {
 	byFirst map[string][]string
+	// firstBytes and keyLens let most words be skipped without a map lookup: the lower-cased
+	// first byte and the length (up to 63) of some name's first word.
+	firstBytes [256]bool
+	keyLens    uint64
 }
 
 func newNameIndex(names []string) nameIndex {
@@ -25,6 +29,8 @@ func newNameIndex(names []string) nameIndex {
 		}
 		seen[norm] = true
 		idx.byFirst[first] = append(idx.byFirst[first], norm)
+		idx.firstBytes[first[0]] = true
+		idx.keyLens |= 1 << min(len(first), 63)
 	}
 	for _, list := range idx.byFirst {
 		sort.Slice(list, func(a, b int) bool {
@@ -101,7 +107,13 @@ func (x nameIndex) find(text string) []span {
 			end += size
 		}
 		var candidates []string
+		first := text[start]
+		if isUpper(first) {
+			first += 'a' - 'A'
+		}
 		switch {
+		case ascii && (!x.firstBytes[first] || x.keyLens&(1<<min(end-start, 63)) == 0):
+			// no name starts with this word
 		case ascii && end-start <= len(buf):
 			w := buf[:end-start]
 			for k := range w {

@@ -12,6 +12,7 @@ import (
 // versions, CVE ids and IP addresses are never candidates.
 func numbers(text string, ex *exemptions) []span {
 	var out []span
+	var tokens tokenCache
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		var sp span
@@ -21,7 +22,7 @@ func numbers(text string, ex *exemptions) []span {
 			if !numStartOK(text, i) {
 				continue
 			}
-			sp, ok = numberAt(text, i, ex)
+			sp, ok = numberAt(text, i, ex, &tokens)
 		case isUpper(c):
 			if i+curpLen > len(text) || wordRuneBefore(text, i) {
 				continue
@@ -39,7 +40,7 @@ func numbers(text string, ex *exemptions) []span {
 }
 
 // numberAt tries the numeric detectors at text[i], strongest structure first.
-func numberAt(text string, i int, ex *exemptions) (span, bool) {
+func numberAt(text string, i int, ex *exemptions, tokens *tokenCache) (span, bool) {
 	ctx := keywords{text: text, at: i}
 	kind, end := KindPhone, 0
 	switch text[i] {
@@ -48,19 +49,17 @@ func numberAt(text string, i int, ex *exemptions) (span, bool) {
 	case '(':
 		end = nanpAt(text, i, &ctx)
 	default:
-		switch {
-		case func() bool { end = cardAt(text, i); return end > 0 }():
+		if end = cardAt(text, i); end > 0 {
 			kind = KindCard
-		case func() bool { end = ssnAt(text, i, &ctx); return end > 0 }():
+		} else if end = ssnAt(text, i, &ctx); end > 0 {
 			kind = KindSSN
-		case func() bool { end = sinAt(text, i, &ctx); return end > 0 }():
+		} else if end = sinAt(text, i, &ctx); end > 0 {
 			kind = KindSIN
-		case func() bool { end = nanpAt(text, i, &ctx); return end > 0 }():
-		default:
+		} else if end = nanpAt(text, i, &ctx); end == 0 {
 			end = weakPhoneAt(text, i, &ctx)
 		}
 	}
-	if end == 0 || inIndicator(text, i, end) {
+	if end == 0 || tokens.indicator(text, i) || tokens.indicator(text, end-1) {
 		return span{}, false
 	}
 	sp := span{start: i, end: end, kind: kind}
@@ -124,38 +123,29 @@ func numEndOK(text string, e int) bool {
 	return true
 }
 
-// inIndicator reports whether text[start:end] lies in a URL, a file or registry path or a
-// defanged indicator: the white-space delimited token around either end of it says so.
-func inIndicator(text string, start, end int) bool {
-	ts := start
-	for ts > 0 && text[ts-1] > ' ' {
-		ts--
-	}
-	te := end
-	for te < len(text) && text[te] > ' ' {
-		te++
-	}
-	if indicatorToken(text[ts:tokenEnd(text, start)]) {
-		return true
-	}
-	if end > start {
-		return indicatorToken(text[tokenStart(text, end-1):te])
-	}
-	return false
+// tokenCache remembers the last white-space delimited token classified by indicator. Numbers
+// are found left to right, so each token is read once however many candidates it holds.
+type tokenCache struct {
+	start, end  int
+	isIndicator bool
+	valid       bool
 }
 
-func tokenEnd(text string, i int) int {
-	for i < len(text) && text[i] > ' ' {
-		i++
+// indicator reports whether text[i] lies in a URL, a file or registry path or a defanged
+// indicator, as told by the white-space delimited token around it.
+func (c *tokenCache) indicator(text string, i int) bool {
+	if c.valid && c.start <= i && i < c.end {
+		return c.isIndicator
 	}
-	return i
-}
-
-func tokenStart(text string, i int) int {
-	for i > 0 && text[i-1] > ' ' {
-		i--
+	start, end := i, i
+	for start > 0 && text[start-1] > ' ' {
+		start--
 	}
-	return i
+	for end < len(text) && text[end] > ' ' {
+		end++
+	}
+	*c = tokenCache{start: start, end: end, isIndicator: indicatorToken(text[start:end]), valid: true}
+	return c.isIndicator
 }
 
 // indicatorToken reports whether a white-space delimited token is a URL, a path or a

@@ -272,8 +272,8 @@ func (k *keywords) load() {
 	if nl := strings.LastIndexByte(window, '\n'); nl >= 0 {
 		window = window[nl+1:]
 	} else {
-		for from > 0 && wordRuneBefore(k.text, from) { // do not cut the first word
-			from--
+		for stop := max(0, from-16); from > stop && wordRuneBefore(k.text, from); from-- {
+			// do not cut the first word (a keyword is short; a longer one is cut anyway)
 		}
 		window = k.text[from:k.at]
 	}

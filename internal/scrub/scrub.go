@@ -262,11 +262,26 @@ func duplicates(text string, kept []span) []span {
 	return out
 }
 
-// occurrences returns the spans of text where one of vals (all n bytes long) occurs, using a
-// Rabin-Karp rolling hash.
+// occurrences returns the spans of text where one of vals (all n bytes long) occurs. A few
+// values are searched for one by one (strings.Index is fast); many at once with a Rabin-Karp
+// rolling hash, which costs one pass whatever their number.
 func occurrences(text string, n int, vals map[string]Kind) []span {
 	if n == 0 || n > len(text) {
 		return nil
+	}
+	var out []span
+	if len(vals) <= 4 {
+		for v, k := range vals {
+			for off := 0; ; {
+				i := strings.Index(text[off:], v)
+				if i < 0 {
+					break
+				}
+				out = append(out, span{start: off + i, end: off + i + n, kind: k})
+				off += i + 1
+			}
+		}
+		return out
 	}
 	const base = 16777619
 	hashes := make(map[uint32]bool, len(vals))
@@ -278,7 +293,6 @@ func occurrences(text string, n int, vals map[string]Kind) []span {
 		pow *= base
 	}
 	h := hashOf(text[:n])
-	var out []span
 	for i := 0; ; i++ {
 		if hashes[h] {
 			if k, ok := vals[text[i:i+n]]; ok {
