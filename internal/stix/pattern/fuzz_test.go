@@ -75,3 +75,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMatch checks that matching any pattern that parses against a fixed set of
+// observations neither panics nor disagrees with matching its canonical form.
+func FuzzMatch(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	for _, s := range typicalPatterns {
+		f.Add(s)
+	}
+	obs := oneObservation(f)
+	obs = append(obs, observationsAt(f,
+		"2024-01-01T10:00:00Z", "", ipA,
+		"2024-01-01T10:01:00Z", "2024-01-01T10:30:00Z", domainX,
+		"2024-01-01T10:10:00Z", "", ipA)...)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			return
+		}
+		got := p.Match(obs)
+		if again := mustParse(t, p.String()).Match(obs); again != got {
+			t.Fatalf("Match(%q) = %v, but %v for its canonical form %q", s, got, again, p.String())
+		}
+	})
+}

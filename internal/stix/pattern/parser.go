@@ -344,13 +344,13 @@ func (p *parser) propTest() (ComparisonExpr, typeSet) {
 		}
 		c.Value = p.literal(true, "after '"+op.text+"'")
 	case tLt, tLe, tGt, tGe:
-		c.Op = map[tokenKind]Operator{tLt: OpLess, tLe: OpLessEqual, tGt: OpGreater, tGe: OpGreaterEqual}[op.kind]
+		c.Op = tokenOperator(op.kind)
 		c.Value = p.literal(false, "after '"+op.text+"'")
 	case tIn:
 		c.Op = OpIn
 		c.Set = p.set()
 	case tLike, tMatches, tIsSubset, tIsSuperset:
-		c.Op = map[tokenKind]Operator{tLike: OpLike, tMatches: OpMatches, tIsSubset: OpIsSubset, tIsSuperset: OpIsSuperset}[op.kind]
+		c.Op = tokenOperator(op.kind)
 		lit := p.expect(tString, "expected a string literal after %s", op.text)
 		c.Value = Literal{Kind: KindString, Str: lit.str}
 		p.prepare(c, lit)
@@ -359,6 +359,29 @@ func (p *parser) propTest() (ComparisonExpr, typeSet) {
 	}
 	p.checkHash(c, valuePos)
 	return c, typeSet{names: []string{path.Type}}
+}
+
+// tokenOperator maps an operator token to its Operator.
+func tokenOperator(k tokenKind) Operator {
+	switch k {
+	case tLt:
+		return OpLess
+	case tLe:
+		return OpLessEqual
+	case tGt:
+		return OpGreater
+	case tGe:
+		return OpGreaterEqual
+	case tLike:
+		return OpLike
+	case tMatches:
+		return OpMatches
+	case tIsSubset:
+		return OpIsSubset
+	case tIsSuperset:
+		return OpIsSuperset
+	}
+	return 0
 }
 
 // prepare compiles the string operand of LIKE, MATCHES, ISSUBSET and ISSUPERSET, so that
