@@ -353,7 +353,7 @@ func ssnAt(text string, i int, ctx *keywords) int {
 		if end = groupsAt(text, i, ' ', 3, 2, 4); end == 0 {
 			end = groupsAt(text, i, 0, 9)
 		}
-		if end == 0 || !ctx.ssn() {
+		if end == 0 || !ctx.ssn() || text[i+3] == ' ' && inNumberList(text, i, end) {
 			return 0
 		}
 	}
@@ -398,7 +398,38 @@ func sinAt(text string, i int, ctx *keywords) int {
 	if d[0] == '8' || !luhn(d) || !numEndOK(text, end) || unitAfter(text, end) {
 		return 0
 	}
+	if text[i+3] == ' ' && (inNumberList(text, i, end) || listWordBefore(text, i)) {
+		return 0
+	}
 	return end
+}
+
+// inNumberList reports whether the space-separated number text[start:end] is part of a longer
+// list of numbers ("80 135 445 443 3389"), where its grouping means nothing.
+func inNumberList(text string, start, end int) bool {
+	return start >= 2 && text[start-1] == ' ' && isDigit(text[start-2]) ||
+		end+1 < len(text) && text[end] == ' ' && isDigit(text[end+1])
+}
+
+// listWordBefore reports whether the word just before text[start] names things that come in
+// space-separated lists of numbers ("ports 135 445 443").
+func listWordBefore(text string, start int) bool {
+	j := start
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == ':') {
+		j--
+	}
+	k := j
+	for k > 0 && isAlpha(text[k-1]) {
+		k--
+	}
+	return k < j && listWords[strings.ToLower(text[k:j])]
+}
+
+var listWords = map[string]bool{
+	"port": true, "ports": true, "pid": true, "pids": true, "id": true, "ids": true,
+	"event": true, "events": true, "error": true, "errors": true, "code": true, "codes": true,
+	"sid": true, "sids": true, "rule": true, "rules": true, "build": true, "builds": true,
+	"version": true, "versions": true, "step": true, "steps": true, "values": true,
 }
 
 // unitAfter reports whether the word after text[end] is a unit or a counted thing, which makes

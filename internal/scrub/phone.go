@@ -74,7 +74,7 @@ func nanpAt(text string, i int, ctx *keywords) int {
 	if !phoneEndOK(text, j) {
 		return 0
 	}
-	if spaced && !prefix && !ctx.phone() {
+	if spaced && !prefix && (!ctx.phone() || inNumberList(text, i, j)) {
 		return 0
 	}
 	return j
@@ -105,6 +105,7 @@ func intlAt(text string, j int) int {
 	if !add(j, k) {
 		return 0
 	}
+	compact := true // one run of digits: E.164 numbers written so have ten digits or more
 	ends[0] = end{k, n}
 	ne = 1
 	for pos := k; ne < len(ends); {
@@ -135,9 +136,13 @@ func intlAt(text string, j int) int {
 		if !add(p, r) {
 			break
 		}
+		compact = false
 		ends[ne] = end{r, n}
 		ne++
 		pos = r
+	}
+	if compact && n < 10 {
+		return 0 // "+25000000 bots" is a number, not a phone
 	}
 	d := string(digits[:n])
 	cc := countryCodeLen(d)

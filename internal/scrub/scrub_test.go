@@ -53,6 +53,8 @@ func TestTextDetects(t *testing.T) {
 		{"intl compact", "+14155550123", "phone:+14155550123"},
 		{"intl russia", "+7 916 123-45-67", "phone:+7 916 123-45-67"},
 		{"intl too short", "+1234567", ""},
+		{"intl compact needs ten digits", "grew by +25000000 bots", ""},
+		{"nanp spaces in list", "phone list 555 234 5678 9000", ""},
 		{"intl too long", "+1234567890123456", ""},
 		{"utc offset", "UTC+05:30 and GMT+1", ""},
 		{"timestamp offset", "2021-12-10T10:00:00+00:00", ""},
@@ -87,6 +89,8 @@ func TestTextDetects(t *testing.T) {
 		{"sin plain with keyword", "social insurance number 183016617", "sin:183016617"},
 		{"sin plain without keyword", "watermark 183016617", ""},
 		{"sin business number", "846 454 283", ""},
+		{"sin in list of ports", "ports 135 445 443", ""},
+		{"sin in list of numbers", "80 135 445 443 3389", ""},
 
 		// CURP.
 		{"curp", "CURP: SABC560626MDFLRN01.", "curp:SABC560626MDFLRN01"},
