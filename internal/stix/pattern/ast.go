@@ -404,14 +404,9 @@ func writeObs(b *strings.Builder, x ObservationExpr) {
 		b.WriteString(" " + x.Op.String() + " ")
 		writeObsParen(b, x.Right, obsPrec(x.Right) <= int(x.Op))
 	case *ObservationQualified:
-		paren := obsPrec(x.Expr) < 4
-		if !paren {
-			// A qualifier may not repeat on a bracketed expression (see Parse);
-			// parentheses make the repetition legal again.
-			kinds, ok := bracketQualifiers(x.Expr)
-			paren = ok && kinds[x.Qualifier.Kind]
-		}
-		writeObsParen(b, x.Expr, paren)
+		// A qualifier may not repeat on one expression (see Parse); parentheses make
+		// the qualified expression a new one.
+		writeObsParen(b, x.Expr, obsPrec(x.Expr) < 4 || trailingQualifiers(x.Expr)[x.Qualifier.Kind])
 		b.WriteString(" " + x.Qualifier.String())
 	case nil:
 		b.WriteString("<nil>")
@@ -428,24 +423,21 @@ func writeObsParen(b *strings.Builder, x ObservationExpr, paren bool) {
 	}
 }
 
-// bracketQualifiers returns the qualifier kinds that writeObs renders directly after a
-// bracketed expression in x, and false when x does not render as such a chain.
-func bracketQualifiers(x ObservationExpr) (kinds [4]bool, ok bool) {
-	switch x := x.(type) {
-	case *ObservationSimple:
-		return kinds, true
-	case *ObservationQualified:
-		if obsPrec(x.Expr) < 4 {
-			return kinds, false
-		}
-		kinds, ok = bracketQualifiers(x.Expr)
-		if !ok || kinds[x.Qualifier.Kind] {
-			return kinds, false
-		}
-		kinds[x.Qualifier.Kind] = true
-		return kinds, true
+// trailingQualifiers returns the kinds of the qualifiers that writeObs renders after the
+// last bracketed or parenthesised expression of x: those that apply to one expression.
+func trailingQualifiers(x ObservationExpr) (kinds [4]bool) {
+	q, ok := x.(*ObservationQualified)
+	if !ok {
+		return kinds
 	}
-	return kinds, false
+	if obsPrec(q.Expr) == 4 {
+		kinds = trailingQualifiers(q.Expr)
+		if kinds[q.Qualifier.Kind] { // rendered in parentheses
+			kinds = [4]bool{}
+		}
+	}
+	kinds[q.Qualifier.Kind] = true
+	return kinds
 }
 
 func cmpPrec(x ComparisonExpr) int {

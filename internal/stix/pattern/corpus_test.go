@@ -41,6 +41,11 @@ var corpusDisagreements = map[string]struct {
 			"expression MUST use the same base object path (clarified in oasis-tcs/cti-stix2#235: " +
 			"all operands of AND must be satisfiable by one type of object); network-traffic and " +
 			"user-account can never be one object"},
+	"([win-registry-key:key = 'hkey_local_machine\\\\foo\\\\bar']) WITHIN 5 SECONDS WITHIN 6 SECONDS": {false,
+		"STIX 2.1 section 9, observation expression qualifiers: an observation expression MUST NOT have more than one qualifier " +
+			"of a particular type (oasis-tcs/cti-stix2#70); the parenthesised expression carries " +
+			"two WITHIN. The validator resets its check on leaving parentheses, so it only catches " +
+			"the case without them; ([...] WITHIN 5 SECONDS) WITHIN 6 SECONDS is accepted here"},
 }
 
 func readCorpus(t *testing.T, name string) []byte {

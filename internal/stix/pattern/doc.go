@@ -18,9 +18,12 @@
 //   - the members of an IN set have one type (integers and floats may mix);
 //   - ISSUBSET and ISSUPERSET take an IPv4 or IPv6 address or CIDR network, MATCHES a
 //     regular expression that RE2 accepts (see below);
+//   - an observation expression has at most one qualifier of each type (section 9, qualifiers):
+//     "[a] WITHIN 5 SECONDS WITHIN 6 SECONDS" is refused, "([a] WITHIN 5 SECONDS) WITHIN 6
+//     SECONDS" is not;
 //   - a constant compared with a known hash has the hash's form (file:hashes.MD5 = 'abc' is
-//     refused), and a qualifier appears once directly after a bracketed expression, as the
-//     OASIS validator requires; list indexes are not negative; integers fit in 64 bits.
+//     refused, as the OASIS validator does); list indexes are not negative; integers fit
+//     in 64 bits.
 //
 // Every error is a *SyntaxError with the byte offset, line and column of the fault. A
 // grammar error is reported before any semantic one.

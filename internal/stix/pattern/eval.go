@@ -53,16 +53,11 @@ func (p *Pattern) Match(obs []Observation) bool {
 // used at most Count times in all.
 type evaluator struct {
 	obs    []Observation
-	used   []int      // how many times each observation is bound
-	leaves []leafHits // the observations each bracketed expression matches
-	scopes []scope    // the temporal constraints in force
+	used   []int                        // how many times each observation is bound
+	hitsOf map[*ObservationSimple][]int // the observations each bracketed expression matches
+	scopes []scope                      // the temporal constraints in force
 	saved  []savedScope
 	steps  int
-}
-
-type leafHits struct {
-	node *ObservationSimple
-	hits []int
 }
 
 type scopeKind uint8
@@ -108,13 +103,12 @@ func merge(a, b binding) binding {
 	return a
 }
 
-func (e *evaluator) capacity(i int) int { return max(e.obs[i].Count, 1) }
+// capacity is how many times observation i can be bound.
+func (e *evaluator) capacity(i int) int { return min(max(e.obs[i].Count, 1), math.MaxInt32) }
 
 func (e *evaluator) hits(x *ObservationSimple) []int {
-	for _, l := range e.leaves {
-		if l.node == x {
-			return l.hits
-		}
+	if hits, ok := e.hitsOf[x]; ok {
+		return hits
 	}
 	var hits []int
 	for i := range e.obs {
@@ -122,7 +116,10 @@ func (e *evaluator) hits(x *ObservationSimple) []int {
 			hits = append(hits, i)
 		}
 	}
-	e.leaves = append(e.leaves, leafHits{x, hits})
+	if e.hitsOf == nil {
+		e.hitsOf = make(map[*ObservationSimple][]int)
+	}
+	e.hitsOf[x] = hits
 	return hits
 }
 

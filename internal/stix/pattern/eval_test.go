@@ -285,7 +285,7 @@ func TestMatchObservationExpressions(t *testing.T) {
 		{"START inclusive", ip + " START t'2024-01-01T10:00:00Z' STOP t'2024-01-01T10:00:30Z'", three[:1], true},
 		{"STOP exclusive", ip + " START t'2024-01-01T09:00:00Z' STOP t'2024-01-01T10:00:00Z'", three[:1], false},
 		{"REPEATS in START/STOP", ip + " REPEATS 2 TIMES START t'2024-01-01T10:05:00Z' STOP t'2024-01-01T11:00:00Z'", three, false},
-		{"qualifier on a group", "([ipv4-addr:value = '198.51.100.1']) WITHIN 5 SECONDS WITHIN 6 SECONDS", three, true},
+		{"qualifier on a group", "([ipv4-addr:value = '198.51.100.1'] WITHIN 5 SECONDS) WITHIN 6 SECONDS", three, true},
 		{"nested REPEATS", "(" + ip + " REPEATS 1 TIMES) REPEATS 2 TIMES", three, true},
 		{"OR then AND", "(" + other + " OR " + ip + ") AND " + ip, three, true},
 		{"OR then AND, one ip", "(" + other + " OR " + ip + ") AND " + ip, three[:2], false},

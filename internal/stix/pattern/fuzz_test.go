@@ -20,7 +20,7 @@ var fuzzSeeds = []string{
 	"[network-traffic:dst_ref.value ISSUBSET '10.0.0.0/8' AND network-traffic:protocols[*] IN ('tcp', 'udp')]",
 	"[file:name LIKE 'a%_' OR file:name MATCHES '^a.*\\\\.exe$' OR NOT EXISTS file:x.'y-z'[0]]",
 	"[artifact:payload_bin = b'dGVzdA==' AND artifact:x = h'ff00' AND artifact:y != true]",
-	"([a-b:c = 1]) WITHIN 5 SECONDS WITHIN 6 SECONDS",
+	"([a-b:c = 1] WITHIN 5 SECONDS) WITHIN 6 SECONDS",
 	"[a-b:c NOT ISSUPERSET '2001:db8::/32'] /* comment */ // line",
 }
 

@@ -143,18 +143,19 @@ func (p *parser) obsAnd() ObservationExpr {
 }
 
 // qualified parses a bracketed or parenthesised observation expression and the qualifiers
-// after it. A qualifier may appear only once directly after a bracketed expression, as
-// the OASIS validator requires ("[a] WITHIN 5 SECONDS WITHIN 6 SECONDS" is an error); a
-// parenthesised expression may take it again.
+// after it. "An Observation Expression MUST NOT have more than one Qualifier of a
+// particular type" (STIX 2.1 section 9, qualifiers; oasis-tcs/cti-stix2#70): "[a] WITHIN 5 SECONDS
+// WITHIN 6 SECONDS" is an error, "([a] WITHIN 5 SECONDS) WITHIN 6 SECONDS" is not, since
+// the parentheses make the qualified expression a new one.
 func (p *parser) qualified() ObservationExpr {
-	x, bracketed := p.obsPrimary()
+	x := p.obsPrimary()
 	var seen [4]bool
 	for {
 		q, pos, ok := p.qualifier()
 		if !ok {
 			return x
 		}
-		if bracketed && seen[q.Kind] {
+		if seen[q.Kind] {
 			p.semanticf(pos, "duplicate %s qualifier on one observation expression (parenthesise the qualified expression to apply it again)", qualifierName(q.Kind))
 		}
 		seen[q.Kind] = true
@@ -172,7 +173,7 @@ func qualifierName(k QualifierKind) string {
 	return "START/STOP"
 }
 
-func (p *parser) obsPrimary() (ObservationExpr, bool) {
+func (p *parser) obsPrimary() ObservationExpr {
 	t := p.tok
 	switch t.kind {
 	case tLBrack:
@@ -181,17 +182,17 @@ func (p *parser) obsPrimary() (ObservationExpr, bool) {
 		c, _ := p.cmpOr()
 		p.expect(tRBrack, "expected ']' after comparison expression")
 		p.depth--
-		return &ObservationSimple{Comparison: c}, true
+		return &ObservationSimple{Comparison: c}
 	case tLParen:
 		p.enter(t.pos)
 		p.advance()
 		x := p.followedBy()
 		p.expect(tRParen, "expected ')' after observation expression")
 		p.depth--
-		return x, false
+		return x
 	}
 	p.fail(t.pos, "expected '[' or '(' to start an observation expression, found %s", t.describe())
-	return nil, false
+	return nil
 }
 
 // qualifier parses one qualifier if the current token starts one.

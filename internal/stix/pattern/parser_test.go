@@ -94,9 +94,11 @@ func TestParseCanonical(t *testing.T) {
 		{"[file:x IN ()]", "[file:x IN ()]"},
 		{"[file:x IN(1,2.5)]", "[file:x IN (1, 2.5)]"},
 		{"[file:x = 1] WITHIN 5.0 SECONDS", "[file:x = 1] WITHIN 5 SECONDS"},
-		{"([file:x = 1]) WITHIN 5 SECONDS WITHIN 6 SECONDS", "([file:x = 1] WITHIN 5 SECONDS) WITHIN 6 SECONDS"},
+		{"([file:x = 1] WITHIN 5 SECONDS) WITHIN 6 SECONDS", "([file:x = 1] WITHIN 5 SECONDS) WITHIN 6 SECONDS"},
+		{"(([file:x = 1] WITHIN 5 SECONDS) WITHIN 6 SECONDS) WITHIN 7 SECONDS", "(([file:x = 1] WITHIN 5 SECONDS) WITHIN 6 SECONDS) WITHIN 7 SECONDS"},
 		{"(([file:x = 1]) WITHIN 5 SECONDS REPEATS 2 TIMES) WITHIN 6 SECONDS", "([file:x = 1] WITHIN 5 SECONDS REPEATS 2 TIMES) WITHIN 6 SECONDS"},
-		{"([file:x = 1] AND [file:x = 2]) WITHIN 5 SECONDS WITHIN 6 SECONDS", "([file:x = 1] AND [file:x = 2]) WITHIN 5 SECONDS WITHIN 6 SECONDS"},
+		{"(([file:x = 1] AND [file:x = 2]) WITHIN 5 SECONDS) WITHIN 6 SECONDS", "(([file:x = 1] AND [file:x = 2]) WITHIN 5 SECONDS) WITHIN 6 SECONDS"},
+		{"([file:x = 1] AND [file:x = 2]) WITHIN 5 SECONDS REPEATS 2 TIMES", "([file:x = 1] AND [file:x = 2]) WITHIN 5 SECONDS REPEATS 2 TIMES"},
 		{"[file:x = 1] START t'2016-06-01T00:00:00Z' STOP t'2016-06-02T00:00:00Z'", "[file:x = 1] START t'2016-06-01T00:00:00Z' STOP t'2016-06-02T00:00:00Z'"},
 	}
 	for _, tt := range tests {
@@ -174,6 +176,8 @@ func TestParseErrors(t *testing.T) {
 		{ok + " START t'2016-06-02T00:00:00Z' STOP t'2016-06-01T00:00:00Z'", 24, "must be earlier than STOP"},
 		{ok + " START t'2016-06-01T00:00:00Z' STOP t'2016-06-01T00:00:00Z'", 24, "must be earlier than STOP"},
 		{ok + " WITHIN 5 SECONDS REPEATS 2 TIMES WITHIN 6 SECONDS", 51, "duplicate WITHIN qualifier"},
+		{"(" + ok + ") WITHIN 5 SECONDS WITHIN 6 SECONDS", 37, "duplicate WITHIN qualifier"},
+		{"(" + ok + " AND " + ok + ") REPEATS 2 TIMES REPEATS 3 TIMES", 58, "duplicate REPEATS qualifier"},
 		{"[file:hashes.MD5 = 'abc']", 19, "'abc' is not a valid MD5 hash (32 hexadecimal digits)"},
 		{"[file:hashes.'SHA-1' = 'zz3456789012345678901234567890123456789z']", 23, "SHA-1 hash"},
 		{"[file:hashes.MD5 = h'abcd']", 19, "not a valid MD5 hash"},
