@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,10 +18,17 @@ import (
 // defaultLimit is the page size when a filter gives none.
 const defaultLimit = 1000
 
-// insertChunk is how many versions one INSERT statement carries. Ten columns each keeps a
-// statement well under SQLite's variable limit while taking most of the per-statement
-// cost off each row.
+// insertChunk is how many versions one INSERT statement carries: well under SQLite's
+// variable limit, while taking most of the per-statement cost off each row.
 const insertChunk = 64
+
+// idHash is the 64-bit FNV-1a hash of a STIX id, kept in objects.idh to find versions by
+// id through a small index. It is stored, so it must never change.
+func idHash(id string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return int64(h.Sum64())
+}
 
 // AddedLayout is how a version without a timestamp of its own (neither modified nor
 // created) shows its date added as its version.
@@ -71,7 +80,7 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	}
 
 	results := make([]firebreak.IngestResult, len(items))
-	var rows []any // insert arguments, ten per new version
+	var rows []any // insert arguments, insertColumns per new version
 	var stored int
 	for i, it := range items {
 		versions := held[it.ID]
@@ -106,7 +115,7 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		}
 		versions[it.VersionKey] = heldVersion{provider: provider, obj: o}
 		results[i] = firebreak.IngestResult{Outcome: firebreak.Stored, Object: o}
-		rows = append(rows, o.Seq, added, o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
+		rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
 			provider, o.Policy, []byte(it.Raw))
 		stored++
 	}
@@ -123,22 +132,25 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	if err := tx.Commit(); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
+	s.committed()
 	return results, nil
 }
 
 // heldVersions returns the stored versions of the items' ids, by id and version key.
 func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string]heldVersion, error) {
-	ids := make([]string, 0, len(items))
+	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
 		if !seen[it.ID] {
 			seen[it.ID] = true
-			ids = append(ids, it.ID)
+			hashes = append(hashes, idHash(it.ID))
 		}
 	}
+	// Sorted hashes walk objects_idh in order, one seek per id.
+	slices.Sort(hashes)
 	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.vkey, o.provider, o.seq, o.added, o.type,
 			o.spec_version, o.version, o.policy
-		FROM json_each(?) j JOIN objects o ON o.id = j.value`, jsonStrings(ids))
+		FROM json_each(?) j JOIN objects o ON o.idh = j.value`, jsonInts(hashes))
 	if err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
@@ -151,6 +163,9 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 		if err := rows.Scan(&v.obj.ID, &vkey, &v.provider, &v.obj.Seq, &added, &v.obj.Type,
 			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy); err != nil {
 			return nil, mapErr(err, "cannot store objects")
+		}
+		if !seen[v.obj.ID] {
+			continue // another id with the same hash
 		}
 		v.obj.Added = time.UnixMicro(added).UTC()
 		v.obj.Provider = v.provider
@@ -191,21 +206,24 @@ func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebrea
 	return ids, nil
 }
 
-// insertVersions inserts n new versions whose arguments are in rows, ten per version,
-// a chunk at a time through one prepared statement.
+// insertColumns is the number of arguments per version that insertVersions takes.
+const insertColumns = 11
+
+// insertVersions inserts n new versions whose arguments are in rows, insertColumns per
+// version, a chunk at a time through one prepared statement.
 func insertVersions(ctx context.Context, tx *sql.Tx, rows []any, n int) error {
-	const cols = 10
+	const cols = insertColumns
 	if n == 0 {
 		return nil
 	}
 	values := func(k int) string {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO objects (seq, added, id, type, spec_version, version, vkey, provider, policy, raw) VALUES `)
+		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, raw) VALUES `)
 		for i := range k {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
 		}
 		return b.String()
 	}
@@ -238,9 +256,9 @@ func insertVersions(ctx context.Context, tx *sql.Tx, rows []any, n int) error {
 // filters are present (the lists travel as single JSON parameters), so the number of
 // distinct texts is small and each is prepared once.
 //
-// The plan it aims for: walk objects_added from the start position in (added, seq)
-// order, and for each version check visibility and the filters on the row, then, for
-// first and last, probe the (id, vkey) index for an earlier or later version that the
+// The plan it aims for: walk the table in seq order from the start position (found
+// through objects_added), check visibility and the filters on each row, then, for first
+// and last, probe objects_idh for an earlier or later version of the same id that the
 // reader may also see. A LIMIT of one more than the page size tells whether there is
 // more.
 type objectQuery struct {
@@ -283,7 +301,10 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 	var parts []func()
 	edge := func(cmp string) func() {
 		return func() {
-			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			// n.seq <> o.seq is decided on the index entry, so a version with no other
+			// version (most of them) costs one index seek and no row read.
+			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
+				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
 			q.visible("n", vis, specs)
 			q.b.WriteString(")")
 		}
@@ -320,7 +341,12 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) {
 	q.visible("o", vis, f.SpecVersions)
 	if len(f.IDs) > 0 {
-		fmt.Fprintf(&q.b, " AND o.id IN (SELECT value FROM json_each(%s))", q.arg(jsonStrings(f.IDs)))
+		hashes := make([]int64, len(f.IDs))
+		for i, id := range f.IDs {
+			hashes[i] = idHash(id)
+		}
+		fmt.Fprintf(&q.b, " AND o.idh IN (SELECT value FROM json_each(%s)) AND o.id IN (SELECT value FROM json_each(%s))",
+			q.arg(jsonInts(hashes)), q.arg(jsonStrings(f.IDs)))
 	}
 	switch len(f.Types) {
 	case 0:
@@ -447,7 +473,9 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	}
 	vis := firebreak.Visibility{All: true, Provider: provider}
 	var q objectQuery
-	q.b.WriteString("DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o WHERE o.id = ")
+	q.b.WriteString("DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o WHERE o.idh = ")
+	q.b.WriteString(q.arg(idHash(id)))
+	q.b.WriteString(" AND o.id = ")
 	q.b.WriteString(q.arg(id))
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)

@@ -76,11 +76,15 @@ func TestPageQueryPlans(t *testing.T) {
 		}
 		t.Logf("%s:\n  %s", c.name, strings.Join(plan, "\n  "))
 	}
-	// Looking versions up by id uses the (id, vkey) index; a small sort of the matches
-	// is fine there.
+	// Looking versions up by id uses the id-hash index; a small sort of the matches is
+	// fine there.
 	plan := queryPlan(t, s, policies, firebreak.ObjectFilter{IDs: []string{"indicator--1"}})
-	if !strings.Contains(first(plan), "sqlite_autoindex_objects_1 (id=?)") {
-		t.Errorf("by id: plan starts %q, want the (id, vkey) index", first(plan))
+	if !strings.Contains(first(plan), "objects_idh (idh=?)") {
+		t.Errorf("by id: plan starts %q, want the id-hash index", first(plan))
+	}
+	// The first/last probe must be an index seek on the id hash.
+	if text := strings.Join(queryPlan(t, s, policies, firebreak.ObjectFilter{}), "\n"); !strings.Contains(text, "SEARCH n USING INDEX objects_idh (idh=?)") {
+		t.Errorf("last: the probe does not seek objects_idh:\n%s", text)
 	}
 }
 

@@ -49,6 +49,11 @@ type Store struct {
 	clock firebreak.Clock
 	w     *sql.DB // the one writer connection
 	r     *sql.DB // read-only connections
+	c     *sql.DB // the background checkpointer's connection
+
+	ckpt     chan struct{} // a commit happened (buffer 1: signals coalesce)
+	stop     chan struct{} // closed by Close
+	ckptDone chan struct{} // closed when the checkpointer has returned
 
 	// stmts caches prepared reader statements by SQL text; the text is built from a
 	// bounded set of shapes (see objectQuery), so the cache stays small.
@@ -81,7 +86,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s := &Store{path: path, clock: opts.Clock, stmts: make(map[string]*sql.Stmt)}
 
 	var err error
-	s.w, err = sql.Open("sqlite", dsn(path, true, opts.BusyTimeout))
+	s.w, err = sql.Open("sqlite", dsn(path, roleWriter, opts.BusyTimeout))
 	if err != nil {
 		return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "cannot open the database")
 	}
@@ -104,7 +109,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 
-	s.r, err = sql.Open("sqlite", dsn(path, false, opts.BusyTimeout))
+	s.r, err = sql.Open("sqlite", dsn(path, roleReader, opts.BusyTimeout))
 	if err != nil {
 		s.w.Close()
 		return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "cannot open the database")
@@ -117,14 +122,40 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, mapErr(err, "cannot open the database")
 	}
+
+	s.c, err = sql.Open("sqlite", dsn(path, roleCheckpointer, opts.BusyTimeout))
+	if err != nil {
+		s.Close()
+		return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "cannot open the database")
+	}
+	s.c.SetMaxOpenConns(1)
+	s.c.SetMaxIdleConns(1)
+	s.c.SetConnMaxLifetime(0)
+	s.c.SetConnMaxIdleTime(0)
+	s.ckpt = make(chan struct{}, 1)
+	s.stop = make(chan struct{})
+	s.ckptDone = make(chan struct{})
+	go s.checkpointer()
 	return s, nil
 }
+
+// Connection roles: each gets its own pragmas.
+const (
+	roleWriter = iota
+	roleReader
+	roleCheckpointer
+)
+
+// walBackstop is the WAL size, in pages, at which a commit checkpoints by itself. The
+// background checkpointer normally keeps the WAL far below it; the backstop bounds the
+// WAL if it falls behind.
+const walBackstop = 16384
 
 // dsn builds the connection string. Every connection gets a busy timeout and foreign
 // keys; the writer also sets WAL (persistent in the file) and synchronous=FULL, which in
 // WAL mode syncs the log at every commit: nothing acknowledged is lost on power loss.
 // Readers are query_only so that a bug cannot write through them.
-func dsn(path string, writer bool, busy time.Duration) string {
+func dsn(path string, role int, busy time.Duration) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
@@ -132,18 +163,60 @@ func dsn(path string, writer bool, busy time.Duration) string {
 	// in memory without a read system call per page.
 	q.Add("_pragma", "cache_size(-32768)") // 32 MiB per connection
 	q.Add("_pragma", "mmap_size(1073741824)")
-	if writer {
+	// Statement journals (a multi-row INSERT keeps one, to undo just that statement)
+	// and sorts stay in memory instead of temporary files: a write system call per
+	// page otherwise.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	switch role {
+	case roleWriter:
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstop))
+		// After a checkpoint that empties the WAL, shrink the file back to this size.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 		q.Set("_txlock", "immediate")
-	} else {
+	case roleReader:
 		q.Add("_pragma", "query_only(1)")
+	case roleCheckpointer:
+		q.Add("_pragma", "synchronous(FULL)")
 	}
 	return path + "?" + q.Encode()
 }
 
+// checkpointer copies committed pages from the WAL into the database file, in the
+// background, so that a commit only appends to the WAL and syncs it: with the random
+// index inserts STIX ids cause, copying pages back is as costly as writing them, and
+// doing it here lets ingest use the second core. A PASSIVE checkpoint never blocks the
+// writer or readers. It runs after commits (signals coalesce while one runs) until
+// Close stops it.
+func (s *Store) checkpointer() {
+	defer close(s.ckptDone)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.ckpt:
+		}
+		// Errors are not fatal here: the writer's backstop checkpoints if these fail,
+		// and a real I/O problem surfaces on the next commit.
+		_, _ = s.c.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	}
+}
+
+// committed tells the checkpointer that the WAL has grown.
+func (s *Store) committed() {
+	select {
+	case s.ckpt <- struct{}{}:
+	default:
+	}
+}
+
 // Close closes the database. The store must not be used afterwards.
 func (s *Store) Close() error {
+	if s.stop != nil {
+		close(s.stop)
+		<-s.ckptDone
+	}
 	s.mu.Lock()
 	for k, st := range s.stmts {
 		st.Close()
@@ -151,6 +224,9 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	var errs []error
+	if s.c != nil {
+		errs = append(errs, s.c.Close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
