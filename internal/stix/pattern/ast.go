@@ -262,6 +262,7 @@ func (l Literal) String() string {
 	return "<invalid literal>"
 }
 
+// String names the kind, for messages.
 func (l LiteralKind) String() string {
 	switch l {
 	case KindString:
