@@ -54,8 +54,10 @@ type validator struct {
 	newKind Kind
 	// customExt names an extension that uses the deprecated custom extension form.
 	customExt string
-	// index holds the objects and arrays that granular marking selectors went through.
-	index map[*byte]jsonIndex
+	// selectors counts the granular marking selectors resolved so far; index holds the
+	// objects and arrays they went through once there are many.
+	selectors int
+	index     map[*byte]jsonIndex
 }
 
 func (v *validator) get(name string) []byte { return fields(v.members).get(name) }
@@ -871,9 +873,14 @@ func validSelector(s string) bool {
 
 // selects reports whether the selector names content present in the object: section
 // 7.2.3 requires it, and a marking on nothing would mislead whoever reads the policy.
-// Objects and arrays on the way are indexed once, so that many selectors into a large
-// object cost time linear in its size rather than quadratic.
+// The first few selectors walk the object directly; past that, objects and arrays on the
+// way are indexed once, so that many selectors into a large object cost time linear in
+// its size rather than quadratic.
 func (v *validator) selects(sel string) bool {
+	v.selectors++
+	if v.selectors <= directSelectors {
+		return v.walk(sel)
+	}
 	if v.index == nil {
 		v.index = map[*byte]jsonIndex{}
 	}
@@ -892,6 +899,41 @@ func (v *validator) selects(sel string) bool {
 			}
 			next = ix.elems[n]
 		} else if next, ok = ix.members[c]; !ok {
+			return false
+		}
+		cur = next
+	}
+	return true
+}
+
+// directSelectors is how many selectors of one object are resolved without an index.
+const directSelectors = 16
+
+// walk resolves a selector by scanning each object or array on its way.
+func (v *validator) walk(sel string) bool {
+	cur := v.raw
+	for i, c := range strings.Split(sel, ".") {
+		var next []byte
+		switch {
+		case strings.HasPrefix(c, "["):
+			n, err := strconv.Atoi(c[1 : len(c)-1])
+			if err != nil || cur[0] != '[' {
+				return false
+			}
+			elements(cur, func(j int, el []byte) bool {
+				if j == n {
+					next = el
+				}
+				return j < n
+			})
+		case cur[0] != '{':
+			return false
+		case i == 0:
+			next = v.get(c)
+		default:
+			next, _ = lookup(cur, c)
+		}
+		if next == nil {
 			return false
 		}
 		cur = next
