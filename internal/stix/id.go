@@ -62,7 +62,7 @@ func formatUUID(u [16]byte) string {
 
 // ValidID reports whether s has the form of a STIX identifier: "<type>--<uuid>", where the
 // type is 3 to 250 characters of a-z, 0-9 and hyphens and the UUID has the 8-4-4-4-12
-// hexadecimal form (lower case, as STIX requires).
+// hexadecimal form (either case, as the OASIS schemas accept).
 func ValidID(s string) bool {
 	i := len(s) - 38
 	if i < 3 || i > 250 || s[i] != '-' || s[i+1] != '-' {
@@ -83,7 +83,7 @@ func ValidID(s string) bool {
 				return false
 			}
 		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
 				return false
 			}
 		}

@@ -36,7 +36,7 @@ func TestValidID(t *testing.T) {
 	}{
 		{"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", true},
 		{"x-mitre-tactic--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", true},
-		{"indicator--8E2E2D2B-17d4-4cbf-938f-98ee46b3cd3f", false},
+		{"indicator--8E2E2D2B-17d4-4cbf-938f-98ee46b3cd3f", true},
 		{"indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", false},
 		{"in--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", false},
 		{"indicator--8e2e2d2b17d4-4cbf-938f-98ee46b3cd3f0", false},
@@ -48,5 +48,15 @@ func TestValidID(t *testing.T) {
 		if got := ValidID(tt.in); got != tt.want {
 			t.Errorf("ValidID(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestMarkingDefinitionHasOneVersion(t *testing.T) {
+	o, err := Parse([]byte(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--62fd3f9b-15f3-4ebc-802c-91fce9536bcf","created":"2021-03-13T20:09:20.886268Z","modified":"2021-12-01T16:19:51.601791Z","definition_type":"statement","definition":{"statement":"BSD-3-Clause"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.Version(); got != "2021-03-13T20:09:20.886268Z" {
+		t.Errorf("Version() = %q, want the created timestamp: marking definitions cannot be versioned", got)
 	}
 }

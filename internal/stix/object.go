@@ -72,6 +72,11 @@ type Object struct {
 // Version returns Modified, else Created, else "" (SCOs and marking definitions have no
 // modified; most SCOs have neither).
 func (o *Object) Version() string {
+	if o.Type == "marking-definition" {
+		// Marking definitions cannot be versioned (section 7.2.1): one published with a
+		// modified timestamp is still its one and only version, identified by created.
+		return o.Created
+	}
 	if o.Modified != "" {
 		return o.Modified
 	}

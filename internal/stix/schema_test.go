@@ -88,19 +88,12 @@ var knownDifferences = map[string]string{
 	"extension-definition with extensions": diffNotApplicable,
 	"language-content with lang":           diffNotApplicable,
 	"marking with labels":                  diffNotApplicable,
-	"marking with modified":                diffNotApplicable,
 	"marking with revoked":                 diffNotApplicable,
-	// The statement marking of oasis-open/cti-stix-common-objects carries modified; the
-	// corpus test lists it as invalid upstream.
-	"statement-markings.json: marking-definition--62fd3f9b-15f3-4ebc-802c-91fce9536bcf": diffNotApplicable,
 
 	"file extension of another type": diffExtensionUse,
 	"predefined extension on an SDO": diffExtensionUse,
 	"file custom extension":          diffCustomExtension,
 	"id version 7 is accepted":       diffIDFormat,
-	"id in upper case":               diffIDFormat,
-	"reference in upper case":        diffIDFormat,
-	"infrastructure.json: relationship--81f12913-1372-4c96-85ec-E9034ac98aba": diffIDFormat,
 
 	"created_by_ref not an identity":               diffRefTypes,
 	"object_marking_refs to an identity":           diffRefTypes,

@@ -471,7 +471,7 @@ var typeSpecs = map[string]*typeSpec{
 	// STIX Meta Objects (section 7).
 	"marking-definition": withCommon(KindMeta, newShape(rules(markingDefinitionRule),
 		def{"name", pString}, def{"definition_type", pString}, def{"definition", pObject(&shape{})}),
-		[]string{"created"}, "modified", "revoked", "labels", "confidence", "lang", "defanged"),
+		[]string{"created"}, "revoked", "labels", "confidence", "lang", "defanged"),
 	"language-content": withCommon(KindMeta, newShape(rules(contentsRule),
 		def{"object_ref", required(pRef(refRule{exclude: []string{"language-content"}, what: "an object other than a language-content"}))},
 		def{"object_modified", pTimestamp}, def{"contents", required(pAny)}),

@@ -1155,16 +1155,17 @@ func checkID(s string) (string, string) {
 		return "", "is not a valid identifier: the part before \"--\" is not a valid object type"
 	}
 	if !validUUID(u) {
-		return "", "is not a valid identifier: the part after \"--\" is not an RFC 4122 UUID in lower case"
+		return "", "is not a valid identifier: the part after \"--\" is not an RFC 4122 UUID"
 	}
 	return typ, ""
 }
 
 // validUUID checks an RFC 4122 (now RFC 9562) UUID in its 8-4-4-4-12 form: a version
-// from 1 to 8 and the RFC variant, in lower case. RFC 4122 writes UUIDs in lower case and
-// reads them in either; accepting both here would give one object two ids, so that a
-// copy under a case-changed id would be a different object to the hub but a new version
-// of the original to any consumer that normalises case.
+// from 1 to 8 and the RFC variant. RFC 4122 writes UUIDs in lower case and reads either
+// case, and the OASIS schemas accept both (an OASIS example uses upper-case digits), so
+// both are accepted. Identifiers are compared as the strings they are: the hub never
+// rewrites an id, so a case-changed copy is another object, exactly as for any consumer
+// that does not normalise case.
 func validUUID(u string) bool {
 	if len(u) != 36 {
 		return false
@@ -1177,7 +1178,7 @@ func validUUID(u string) bool {
 			}
 			continue
 		}
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
 			return false
 		}
 	}
@@ -1185,7 +1186,7 @@ func validUUID(u string) bool {
 		return false
 	}
 	switch u[19] {
-	case '8', '9', 'a', 'b':
+	case '8', '9', 'a', 'b', 'A', 'B':
 		return true
 	}
 	return false
