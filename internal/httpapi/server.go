@@ -1,0 +1,153 @@
+// Package httpapi serves the hub over HTTP: the TAXII 2.1 API (discovery at /taxii2/, one
+// API root at /api/), the JSON API under /v1/ for what TAXII does not cover, /metrics and
+// health checks. Handlers return errors; one table maps error codes to HTTP statuses and
+// TAXII error bodies. Every handler reaches objects through firebreak.ObjectService, whose
+// one implementation is the policy guard.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/metrics"
+	"github.com/firebreak/firebreak/internal/taxii"
+)
+
+// Authenticator turns credentials into a principal (the policy guard implements it).
+type Authenticator interface {
+	// Authenticate returns the principal whose token is token; with a non-empty user
+	// (HTTP Basic) the token must be that user's. EUNAUTHORIZED for bad credentials,
+	// EFORBIDDEN for suspended or revoked organisations.
+	Authenticate(ctx context.Context, user, token string) (*firebreak.Principal, error)
+	// Hub describes this hub (title of the discovery resource).
+	Hub(ctx context.Context) (firebreak.Hub, error)
+}
+
+// Config is what a Server needs.
+type Config struct {
+	Objects firebreak.ObjectService
+	Auth    Authenticator
+	// Apply applies a declaration for admins (POST /v1/apply); nil disables it.
+	Apply func(ctx context.Context, d firebreak.Directory) error
+	// MaxContentLength caps request bodies; it is advertised in the API root.
+	MaxContentLength int64
+	Limits           taxii.Limits
+	Logger           *slog.Logger
+	Metrics          *metrics.Registry
+	// Ready reports whether the store answers (GET /readyz); nil means always ready.
+	Ready func(ctx context.Context) error
+}
+
+// DefaultMaxContentLength is the body cap when none is configured: room for envelopes of
+// tens of thousands of objects, small enough that one request cannot exhaust memory.
+const DefaultMaxContentLength = 32 << 20
+
+// Server is the HTTP face of the hub.
+type Server struct {
+	cfg      Config
+	mux      *http.ServeMux
+	requests *metrics.CounterVec
+	latency  *metrics.HistogramVec
+	ingested *metrics.CounterVec
+}
+
+// New returns a server with its routes in place.
+func New(cfg Config) *Server {
+	if cfg.MaxContentLength <= 0 {
+		cfg.MaxContentLength = DefaultMaxContentLength
+	}
+	if cfg.Limits.MaxPage == 0 {
+		cfg.Limits = taxii.DefaultLimits
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NewRegistry()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.requests = cfg.Metrics.NewCounterVec("firebreak_http_requests_total", "HTTP requests by route and status code.", "route", "code")
+	s.latency = cfg.Metrics.NewHistogramVec("firebreak_http_request_duration_seconds", "HTTP request latency by route.", metrics.DefaultBuckets, "route")
+	s.ingested = cfg.Metrics.NewCounterVec("firebreak_objects_submitted_total", "Objects submitted through TAXII, by outcome.", "outcome")
+	s.routes()
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// routes is the route table. TAXII paths end in "/"; {$} keeps them exact.
+func (s *Server) routes() {
+	taxiiRoute := func(pattern, name string, h handlerFunc) {
+		s.mux.Handle(pattern, s.wrap(name, taxiiErrors, s.authenticated(h)))
+	}
+	taxiiRoute("GET /taxii2/{$}", "discovery", s.discovery)
+	taxiiRoute("GET /api/{$}", "api_root", s.apiRoot)
+	taxiiRoute("GET /api/status/{id}/{$}", "status", s.status)
+	taxiiRoute("GET /api/collections/{$}", "collections", s.collections)
+	taxiiRoute("GET /api/collections/{cid}/{$}", "collection", s.collection)
+	taxiiRoute("GET /api/collections/{cid}/objects/{$}", "objects", s.getObjects)
+	taxiiRoute("POST /api/collections/{cid}/objects/{$}", "add_objects", s.addObjects)
+	taxiiRoute("GET /api/collections/{cid}/objects/{oid}/{$}", "object", s.getObject)
+	taxiiRoute("DELETE /api/collections/{cid}/objects/{oid}/{$}", "delete_object", s.deleteObject)
+	taxiiRoute("GET /api/collections/{cid}/objects/{oid}/versions/{$}", "versions", s.versions)
+	taxiiRoute("GET /api/collections/{cid}/manifest/{$}", "manifest", s.manifest)
+	// Anything else under the TAXII prefixes is a TAXII 404 (or 405), not the mux's
+	// plain-text one.
+	s.mux.Handle("/taxii2/", s.wrap("unknown", taxiiErrors, notFound))
+	s.mux.Handle("/api/", s.wrap("unknown", taxiiErrors, notFound))
+
+	jsonRoute := func(pattern, name string, h handlerFunc) {
+		s.mux.Handle(pattern, s.wrap(name, jsonErrors, s.authenticated(h)))
+	}
+	jsonRoute("GET /v1/whoami", "whoami", s.whoami)
+	jsonRoute("POST /v1/apply", "apply", s.apply)
+	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
+	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))
+
+	s.mux.Handle("GET /metrics", s.wrap("metrics", plainErrors, s.authenticated(s.metrics)))
+	s.mux.Handle("GET /healthz", s.wrap("healthz", plainErrors, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := w.Write([]byte("ok\n"))
+		return err
+	}))
+	s.mux.Handle("GET /readyz", s.wrap("readyz", plainErrors, s.ready))
+	s.mux.Handle("/", s.wrap("unknown", plainErrors, notFound))
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return firebreak.Errorf(firebreak.ENOTFOUND, "no resource at %s %s", r.Method, clip(r.URL.Path))
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			return firebreak.Wrap(firebreak.EUNAVAILABLE, err, "store not ready")
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ready\n"))
+	return err
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
+	p := firebreak.PrincipalFrom(r.Context())
+	if !p.User.HasRole(firebreak.RoleOperator) && !p.User.HasRole(firebreak.RoleAdmin) && !p.User.HasRole(firebreak.RoleAuditor) {
+		return firebreak.Errorf(firebreak.EFORBIDDEN, "metrics are for operators, admins and auditors")
+	}
+	w.Header().Set("Content-Type", metrics.ContentType)
+	s.cfg.Metrics.WriteText(w)
+	return nil
+}
+
+func clip(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}

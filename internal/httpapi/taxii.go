@@ -1,0 +1,366 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+	"github.com/firebreak/firebreak/internal/taxii"
+)
+
+// writeTAXII writes a TAXII resource with the TAXII media type.
+func writeTAXII(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", taxii.MediaType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// acceptable refuses requests whose Accept header excludes the TAXII media type (406).
+func acceptable(r *http.Request) error {
+	if !taxii.Acceptable(r.Header.Get("Accept")) {
+		return firebreak.Errorf(firebreak.ENOTACCEPTABLE, "this endpoint answers only with %s", taxii.MediaType)
+	}
+	return nil
+}
+
+func (s *Server) discovery(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	hub, err := s.cfg.Auth.Hub(r.Context())
+	if err != nil {
+		return err
+	}
+	title := hub.Name
+	if title == "" {
+		title = "Firebreak hub"
+	}
+	return writeTAXII(w, http.StatusOK, taxii.Discovery{
+		Title:       title,
+		Description: "Firebreak threat-intelligence sharing hub",
+		Default:     "/api/",
+		APIRoots:    []string{"/api/"},
+	})
+}
+
+func (s *Server) apiRoot(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	hub, err := s.cfg.Auth.Hub(r.Context())
+	if err != nil {
+		return err
+	}
+	title := hub.Name
+	if title == "" {
+		title = "Firebreak hub"
+	}
+	return writeTAXII(w, http.StatusOK, taxii.APIRoot{
+		Title:            title,
+		Description:      "Collections of STIX 2.1 objects shared under each provider's policy",
+		Versions:         []string{taxii.MediaType},
+		MaxContentLength: s.cfg.MaxContentLength,
+	})
+}
+
+func collectionResource(c firebreak.Collection) taxii.Collection {
+	return taxii.Collection{
+		ID: c.ID, Title: c.Title, Description: c.Description, Alias: c.Alias,
+		CanRead: c.CanRead, CanWrite: c.CanWrite, MediaTypes: []string{taxii.STIXMediaType},
+	}
+}
+
+func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	cs, err := s.cfg.Objects.Collections(r.Context())
+	if err != nil {
+		return err
+	}
+	out := taxii.Collections{}
+	for _, c := range cs {
+		out.Collections = append(out.Collections, collectionResource(c))
+	}
+	return writeTAXII(w, http.StatusOK, out)
+}
+
+func (s *Server) collection(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	c, err := s.cfg.Objects.Collection(r.Context(), r.PathValue("cid"))
+	if err != nil {
+		return err
+	}
+	return writeTAXII(w, http.StatusOK, collectionResource(c))
+}
+
+// readableCollection resolves the collection of a read request and checks can_read.
+func (s *Server) readableCollection(r *http.Request) (firebreak.Collection, error) {
+	c, err := s.cfg.Objects.Collection(r.Context(), r.PathValue("cid"))
+	if err != nil {
+		return c, err
+	}
+	if !c.CanRead {
+		return c, firebreak.Errorf(firebreak.EFORBIDDEN, "collection %q cannot be read", c.Alias)
+	}
+	return c, nil
+}
+
+// setDateAddedHeaders sets X-TAXII-Date-Added-First and -Last from a page.
+func setDateAddedHeaders(w http.ResponseWriter, objs []firebreak.Object) {
+	if len(objs) == 0 {
+		return
+	}
+	w.Header().Set(taxii.HeaderDateAddedFirst, taxii.FormatTimestamp(objs[0].Added))
+	w.Header().Set(taxii.HeaderDateAddedLast, taxii.FormatTimestamp(objs[len(objs)-1].Added))
+}
+
+// writeEnvelope writes a page of objects as an envelope. The objects are copied byte for
+// byte as they were submitted; only the envelope around them is generated.
+func writeEnvelope(w http.ResponseWriter, p firebreak.Page) error {
+	var b bytes.Buffer
+	size := 64
+	for _, o := range p.Objects {
+		size += len(o.Raw) + 1
+	}
+	b.Grow(size)
+	// TAXII sends no empty lists and treats an absent "more" as false, so an empty page
+	// is the empty envelope {}.
+	b.WriteByte('{')
+	if p.More {
+		b.WriteString(`"more":true,"next":"`)
+		b.WriteString(taxii.EncodeCursor(p.Next))
+		b.WriteByte('"')
+	}
+	if len(p.Objects) > 0 {
+		if p.More {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"objects":[`)
+		for i, o := range p.Objects {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(o.Raw)
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte('}')
+	setDateAddedHeaders(w, p.Objects)
+	w.Header().Set("Content-Type", taxii.MediaType)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	c, err := s.readableCollection(r)
+	if err != nil {
+		return err
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointObjects, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
+	if err != nil {
+		return err
+	}
+	return writeEnvelope(w, p)
+}
+
+// objectID reads and checks the {oid} path segment.
+func objectID(r *http.Request) (string, error) {
+	id := r.PathValue("oid")
+	if !stix.ValidID(id) {
+		return "", firebreak.Errorf(firebreak.EINVALID, "%q is not a STIX identifier", clip(id))
+	}
+	return id, nil
+}
+
+func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	c, err := s.readableCollection(r)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(r)
+	if err != nil {
+		return err
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointObject, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	f.IDs = []string{id}
+	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
+	if err != nil {
+		return err
+	}
+	if len(p.Objects) == 0 && f.After.IsZero() {
+		return firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
+	}
+	return writeEnvelope(w, p)
+}
+
+func (s *Server) versions(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	c, err := s.readableCollection(r)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(r)
+	if err != nil {
+		return err
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointVersions, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	f.IDs = []string{id}
+	f.Versions = firebreak.VersionFilter{All: true}
+	f.MetadataOnly = true
+	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
+	if err != nil {
+		return err
+	}
+	if len(p.Objects) == 0 && f.After.IsZero() {
+		return firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
+	}
+	out := taxii.Versions{More: p.More}
+	if p.More {
+		out.Next = taxii.EncodeCursor(p.Next)
+	}
+	for _, o := range p.Objects {
+		out.Versions = append(out.Versions, o.Version)
+	}
+	setDateAddedHeaders(w, p.Objects)
+	return writeTAXII(w, http.StatusOK, out)
+}
+
+func (s *Server) manifest(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	c, err := s.readableCollection(r)
+	if err != nil {
+		return err
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointManifest, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	f.MetadataOnly = true
+	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
+	if err != nil {
+		return err
+	}
+	out := taxii.Manifest{More: p.More}
+	if p.More {
+		out.Next = taxii.EncodeCursor(p.Next)
+	}
+	for _, o := range p.Objects {
+		out.Objects = append(out.Objects, taxii.ManifestRecord{
+			ID: o.ID, DateAdded: taxii.FormatTimestamp(o.Added), Version: o.Version, MediaType: taxii.STIXMediaType,
+		})
+	}
+	setDateAddedHeaders(w, p.Objects)
+	return writeTAXII(w, http.StatusOK, out)
+}
+
+func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	if !taxii.ContentTypeOK(r.Header.Get("Content-Type")) {
+		return firebreak.Errorf(firebreak.EUNSUPPORTED, "send the envelope as %s", taxii.MediaType)
+	}
+	if r.ContentLength > s.cfg.MaxContentLength {
+		return firebreak.Errorf(firebreak.ETOOLARGE, "request body of %d bytes is larger than max_content_length (%d bytes)", r.ContentLength, s.cfg.MaxContentLength)
+	}
+	c, err := s.cfg.Objects.Collection(r.Context(), r.PathValue("cid"))
+	if err != nil {
+		return err
+	}
+	if !c.CanWrite {
+		return firebreak.Errorf(firebreak.EFORBIDDEN, "collection %q cannot be written", c.Alias)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength))
+	if err != nil {
+		return err
+	}
+	objs, err := stix.SplitObjects(body)
+	if err != nil {
+		return err
+	}
+	st, err := s.cfg.Objects.Submit(r.Context(), c.ID, objs)
+	if err != nil {
+		return err
+	}
+	s.ingested.Add(uint64(len(st.Successes)), "success")
+	s.ingested.Add(uint64(len(st.Failures)), "failure")
+	return writeTAXII(w, http.StatusAccepted, taxii.StatusOf(st))
+}
+
+func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	// Deleting needs read and write access to the collection (TAXII 2.1, Delete an
+	// Object): a write-only inbox cannot be used to probe for objects.
+	c, err := s.readableCollection(r)
+	if err != nil {
+		return err
+	}
+	if !c.CanWrite {
+		return firebreak.Errorf(firebreak.EFORBIDDEN, "collection %q cannot be written; delete through mine", c.Alias)
+	}
+	id, err := objectID(r)
+	if err != nil {
+		return err
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointDelete, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Objects.Delete(r.Context(), c.ID, id, f.Versions, f.SpecVersions); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
+	if err := acceptable(r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if !taxii.ValidUUID(id) {
+		return firebreak.Errorf(firebreak.ENOTFOUND, "no status %q", clip(id))
+	}
+	st, err := s.cfg.Objects.Status(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeTAXII(w, http.StatusOK, taxii.StatusOf(st))
+}
