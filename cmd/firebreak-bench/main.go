@@ -1,0 +1,483 @@
+// Command firebreak-bench measures a built firebreak binary from the outside, the way
+// clients see it: ingest over TAXII POST, page latency at 10,000 and 1,000,000 objects,
+// and peak memory while importing 1,000,000 objects. It prints a table and writes the
+// figures as JSON. `make bench` runs it.
+//
+//	go build -o bin/firebreak ./cmd/firebreak
+//	go run ./cmd/firebreak-bench -bin bin/firebreak -out bench-results/latest.json
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	token     = "bench-provider-token-0123456789"
+	readToken = "bench-reader-token-0123456789ab"
+	mediaType = "application/taxii+json;version=2.1"
+)
+
+const declaration = `{
+  "hub": {"name": "bench hub", "country": "US", "operator": "Bench CERT"},
+  "organizations": [
+    {"name": "Bench CERT", "country": "US", "type": "cert", "status": "vetted"},
+    {"name": "Provider", "country": "US", "type": "private", "sectors": ["energy"], "status": "vetted"},
+    {"name": "Reader", "country": "US", "type": "private", "sectors": ["energy"], "status": "vetted"}
+  ],
+  "users": [
+    {"name": "provider", "organization": "Provider", "roles": ["analyst"], "token": "` + token + `"},
+    {"name": "reader", "organization": "Reader", "roles": ["analyst"], "token": "` + readToken + `"}
+  ]
+}`
+
+// Result is the JSON the benchmark writes.
+type Result struct {
+	Date        string  `json:"date"`
+	Commit      string  `json:"commit,omitempty"`
+	GoVersion   string  `json:"go_version"`
+	CPUs        int     `json:"cpus"`
+	Envelope    int     `json:"envelope_objects"`
+	IngestTotal int     `json:"ingest_objects"`
+	IngestPerS  float64 `json:"ingest_objects_per_second"`
+	ImportTotal int     `json:"import_objects"`
+	ImportPerS  float64 `json:"import_objects_per_second"`
+	ImportRSS   float64 `json:"import_peak_rss_mib"`
+	Page10kMed  float64 `json:"page_10k_median_ms"`
+	Page10kP99  float64 `json:"page_10k_p99_ms"`
+	Page1MMed   float64 `json:"page_1m_median_ms"`
+	Page1MP99   float64 `json:"page_1m_p99_ms"`
+	PageRatio   float64 `json:"page_p99_ratio_1m_over_10k"`
+	PageSamples int     `json:"page_samples"`
+}
+
+func main() {
+	bin := flag.String("bin", "bin/firebreak", "firebreak binary to measure")
+	out := flag.String("out", "bench-results/latest.json", "where to write the figures as JSON")
+	work := flag.String("work", "", "scratch directory (default: a temporary one, removed afterwards)")
+	ingestN := flag.Int("ingest", 200000, "objects to POST in the ingest run")
+	big := flag.Int("big", 1000000, "objects in the large collection")
+	samples := flag.Int("samples", 300, "page requests per collection size")
+	flag.Parse()
+	if err := run(*bin, *out, *work, *ingestN, *big, *samples); err != nil {
+		fmt.Fprintln(os.Stderr, "firebreak-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, out, work string, ingestN, big, samples int) error {
+	ctx := context.Background()
+	if work == "" {
+		d, err := os.MkdirTemp("", "firebreak-bench-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	res := Result{Date: time.Now().UTC().Format(time.RFC3339), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Envelope: 1000}
+	if c, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		res.Commit = strings.TrimSpace(string(c))
+	}
+
+	// 1. Ingest over HTTP: envelopes of 1,000 indicators from two concurrent clients.
+	fmt.Fprintf(os.Stderr, "ingest: POSTing %d objects in envelopes of 1,000...\n", ingestN)
+	small, err := startHub(ctx, bin, filepath.Join(work, "ingest"))
+	if err != nil {
+		return err
+	}
+	perS, err := ingest(small, ingestN, 2)
+	small.stop()
+	if err != nil {
+		return err
+	}
+	res.IngestTotal, res.IngestPerS = ingestN, perS
+
+	// 2. Page latency on 10,000 objects.
+	fmt.Fprintln(os.Stderr, "pages: 10,000 objects...")
+	h10, err := startHub(ctx, bin, filepath.Join(work, "p10k"))
+	if err != nil {
+		return err
+	}
+	if _, err := ingest(h10, 10000, 1); err != nil {
+		h10.stop()
+		return err
+	}
+	med10, p9910, err := pages(h10, 10000, samples)
+	h10.stop()
+	if err != nil {
+		return err
+	}
+
+	// 3. Import 1,000,000 objects with the CLI (peak RSS), then page latency on them.
+	fmt.Fprintf(os.Stderr, "import: %d objects with firebreak import...\n", big)
+	dir := filepath.Join(work, "p1m")
+	bundle := filepath.Join(work, "big.json")
+	if err := writeBundle(bundle, big); err != nil {
+		return err
+	}
+	if err := applyDecl(bin, dir); err != nil {
+		return err
+	}
+	start := time.Now()
+	cmd := exec.Command(bin, "import", "--org", "Provider", "--data", dir, bundle)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	el := time.Since(start)
+	os.Remove(bundle)
+	res.ImportTotal = big
+	res.ImportPerS = float64(big) / el.Seconds()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.ImportRSS = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+	fmt.Fprintf(os.Stderr, "pages: %d objects...\n", big)
+	h1m, err := startHubIn(ctx, bin, dir)
+	if err != nil {
+		return err
+	}
+	med1m, p991m, err := pages(h1m, big, samples)
+	h1m.stop()
+	if err != nil {
+		return err
+	}
+	res.Page10kMed, res.Page10kP99, res.Page1MMed, res.Page1MP99 = med10, p9910, med1m, p991m
+	res.PageRatio = p991m / p9910
+	res.PageSamples = samples
+
+	printTable(os.Stdout, res)
+	if out != "" {
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "wrote", out)
+	}
+	return nil
+}
+
+func printTable(w io.Writer, r Result) {
+	fmt.Fprintf(w, "\nFirebreak benchmark  %s  commit %s  %s  %d CPUs\n\n", r.Date, r.Commit, r.GoVersion, r.CPUs)
+	fmt.Fprintf(w, "%-52s %14s %12s\n", "measure", "value", "target")
+	row := func(name, value, target string) { fmt.Fprintf(w, "%-52s %14s %12s\n", name, value, target) }
+	row(fmt.Sprintf("ingest, HTTP POST, envelopes of 1,000 (%d objects)", r.IngestTotal), fmt.Sprintf("%.0f obj/s", r.IngestPerS), ">= 20000")
+	row(fmt.Sprintf("import, CLI, %d objects", r.ImportTotal), fmt.Sprintf("%.0f obj/s", r.ImportPerS), "")
+	row("peak RSS while importing", fmt.Sprintf("%.0f MiB", r.ImportRSS), "<= 512")
+	row("GET objects page of 1,000 at 10k: median", fmt.Sprintf("%.1f ms", r.Page10kMed), "")
+	row("GET objects page of 1,000 at 10k: p99", fmt.Sprintf("%.1f ms", r.Page10kP99), "")
+	row(fmt.Sprintf("GET objects page of 1,000 at %d: median", r.ImportTotal), fmt.Sprintf("%.1f ms", r.Page1MMed), "")
+	row(fmt.Sprintf("GET objects page of 1,000 at %d: p99", r.ImportTotal), fmt.Sprintf("%.1f ms", r.Page1MP99), "<= 50")
+	row("p99 ratio 1M / 10k", fmt.Sprintf("%.2f", r.PageRatio), "<= 1.5")
+	fmt.Fprintln(w)
+}
+
+// hubProc is a firebreak serve process.
+type hubProc struct {
+	url  string
+	cmd  *exec.Cmd
+	stop func()
+}
+
+func applyDecl(bin, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	decl := filepath.Join(dir, "..", filepath.Base(dir)+"-hub.json")
+	if err := os.WriteFile(decl, []byte(declaration), 0o600); err != nil {
+		return err
+	}
+	c := exec.Command(bin, "apply", "-f", decl, "--data", dir)
+	c.Stderr = os.Stderr
+	if err := c.Run(); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	return nil
+}
+
+func startHub(ctx context.Context, bin, dir string) (*hubProc, error) {
+	if err := applyDecl(bin, dir); err != nil {
+		return nil, err
+	}
+	return startHubIn(ctx, bin, dir)
+}
+
+func startHubIn(ctx context.Context, bin, dir string) (*hubProc, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data", dir, "--default-tlp", "green", "--log-level", "warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	h := &hubProc{url: "http://" + addr, cmd: cmd}
+	h.stop = func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(h.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return h, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.stop()
+	return nil, errors.New("hub did not become healthy within 30s")
+}
+
+// indicator writes one realistic indicator (~700 bytes) with a random id.
+func indicator(b *bytes.Buffer, r *rand.Rand) {
+	id := uuid4(r)
+	ip := fmt.Sprintf("%d.%d.%d.%d", r.IntN(223)+1, r.IntN(256), r.IntN(256), r.IntN(256))
+	ts := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(1e6)) * time.Second).Format("2006-01-02T15:04:05.000Z")
+	fmt.Fprintf(b, `{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"%s","modified":"%s",`+
+		`"name":"C2 server %s","description":"Command and control server observed in a phishing campaign against the energy sector; blocks recommended.",`+
+		`"indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '%s']","pattern_type":"stix","valid_from":"%s",`+
+		`"kill_chain_phases":[{"kill_chain_name":"mitre-attack","phase_name":"command-and-control"}],`+
+		`"external_references":[{"source_name":"capec","external_id":"CAPEC-98"}],"labels":["c2","energy"],"confidence":80,`+
+		`"object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}`, id, ts, ts, ip, ip, ts)
+}
+
+func uuid4(r *rand.Rand) string {
+	var u [16]byte
+	for i := range u {
+		u[i] = byte(r.UintN(256))
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+}
+
+func envelope(r *rand.Rand, n int) []byte {
+	var b bytes.Buffer
+	b.Grow(n * 800)
+	b.WriteString(`{"objects":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		indicator(&b, r)
+	}
+	b.WriteString("]}")
+	return b.Bytes()
+}
+
+func writeBundle(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	w.WriteString(`{"type":"bundle","id":"bundle--` + uuid4(r) + `","objects":[` + "\n")
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		b.Reset()
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		indicator(&b, r)
+		w.Write(b.Bytes())
+	}
+	w.WriteString("\n]}\n")
+	return w.Flush()
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 5 * time.Minute}
+
+func request(method, url, tok string, body []byte) ([]byte, http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", mediaType)
+	if body != nil {
+		req.Header.Set("Content-Type", mediaType)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode >= 300 {
+		return nil, nil, fmt.Errorf("%s %s: %s: %.300s", method, url, resp.Status, b)
+	}
+	return b, resp.Header, nil
+}
+
+func collectionID(h *hubProc, tok, alias string) (string, error) {
+	b, _, err := request("GET", h.url+"/api/collections/", tok, nil)
+	if err != nil {
+		return "", err
+	}
+	var cs struct {
+		Collections []struct{ ID, Alias string }
+	}
+	if err := json.Unmarshal(b, &cs); err != nil {
+		return "", err
+	}
+	for _, c := range cs.Collections {
+		if c.Alias == alias {
+			return c.ID, nil
+		}
+	}
+	return "", fmt.Errorf("no collection %q", alias)
+}
+
+// ingest POSTs n objects in envelopes of 1,000 from par concurrent clients and returns
+// objects per second. Envelopes are generated before the clock starts.
+func ingest(h *hubProc, n, par int) (float64, error) {
+	inbox, err := collectionID(h, token, "inbox")
+	if err != nil {
+		return 0, err
+	}
+	r := rand.New(rand.NewPCG(uint64(n), 7))
+	var envs [][]byte
+	for left := n; left > 0; left -= 1000 {
+		envs = append(envs, envelope(r, min(1000, left)))
+	}
+	url := h.url + "/api/collections/" + inbox + "/objects/"
+	var next int
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < par; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(envs) || firstErr != nil {
+					return
+				}
+				b, _, err := request("POST", url, token, envs[i])
+				if err == nil {
+					var st struct {
+						FailureCount int `json:"failure_count"`
+					}
+					json.Unmarshal(b, &st)
+					if st.FailureCount > 0 {
+						err = fmt.Errorf("%d objects rejected: %.300s", st.FailureCount, b)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// pages measures GET objects pages of 1,000 as the reader: walks that start at random
+// positions (added_after of a random object's date added is not usable with one date added
+// per envelope, so walks start from cursors collected on a first pass) and follow next.
+func pages(h *hubProc, total, samples int) (median, p99 float64, err error) {
+	shared, err := collectionID(h, readToken, "shared")
+	if err != nil {
+		return 0, 0, err
+	}
+	base := h.url + "/api/collections/" + shared + "/objects/?limit=1000"
+	// First pass: collect every page's next token (also warms the cache, as a
+	// steady-state server would be).
+	var cursors []string
+	next := ""
+	for {
+		u := base
+		if next != "" {
+			u += "&next=" + next
+		}
+		b, _, err := request("GET", u, readToken, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		var env struct {
+			More bool   `json:"more"`
+			Next string `json:"next"`
+		}
+		if err := json.Unmarshal(b, &env); err != nil {
+			return 0, 0, err
+		}
+		if !env.More {
+			break
+		}
+		next = env.Next
+		cursors = append(cursors, next)
+	}
+	if len(cursors) < total/1000-1 {
+		return 0, 0, fmt.Errorf("reader sees %d pages, want about %d", len(cursors)+1, total/1000)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	durs := make([]float64, 0, samples)
+	for i := 0; i < samples; i++ {
+		u := base
+		if k := r.IntN(len(cursors) + 1); k < len(cursors) {
+			u += "&next=" + cursors[k]
+		}
+		start := time.Now()
+		if _, _, err := request("GET", u, readToken, nil); err != nil {
+			return 0, 0, err
+		}
+		durs = append(durs, float64(time.Since(start).Microseconds())/1000)
+	}
+	slices.Sort(durs)
+	return durs[len(durs)/2], durs[min(len(durs)-1, len(durs)*99/100)], nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// cli runs one command line and returns its output and error.
+func cli(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = run(context.Background(), args, strings.NewReader(stdin), &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestCLIApplyImportExport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	decl := filepath.Join(dir, "hub.json")
+	if err := os.WriteFile(decl, []byte(declaration), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cli(t, "", "apply", "-f", decl, "--data", data)
+	if err != nil || !strings.Contains(out, "5 organisations") {
+		t.Fatalf("apply: %q %v", out, err)
+	}
+	// Applying twice is harmless.
+	if _, _, err := cli(t, "", "apply", "-f", decl, "--data", data); err != nil {
+		t.Fatalf("apply again: %v", err)
+	}
+	green := indicator("indicator--"+uuidN(1), "2024-01-01T00:00:00.000Z", stix.TLPGreenID)
+	red := indicator("indicator--"+uuidN(2), "2024-01-01T00:00:00.000Z", stix.TLPRedID)
+	bundle := filepath.Join(dir, "bundle.json")
+	os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--`+uuidN(3)+`","objects":[`+green+",\n"+red+`]}`), 0o600)
+	out, _, err = cli(t, "", "import", "--org", "Acme Energy", "--data", data, bundle)
+	if err != nil || !strings.Contains(out, "imported 2 objects") {
+		t.Fatalf("import: %q %v", out, err)
+	}
+	// Standard input works too, and a rejected object makes the command fail.
+	_, errOut, err := cli(t, `{"objects":[{"type":"indicator"}]}`, "import", "--org", "Acme Energy", "--data", data, "-")
+	if err == nil || !strings.Contains(errOut, "objects[0]") {
+		t.Errorf("import of an invalid object: err %v, stderr %q", err, errOut)
+	}
+	// Bob's export holds what Bob may see: the GREEN object, not the RED one.
+	exp := filepath.Join(dir, "out.json")
+	if _, _, err := cli(t, "", "export", "--org", "Beta Bank", "--data", data, "--out", exp); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(exp)
+	var got struct {
+		Type    string
+		Objects []json.RawMessage
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("export is not JSON: %v\n%s", err, b)
+	}
+	if got.Type != "bundle" || len(got.Objects) != 1 || string(got.Objects[0]) != green {
+		t.Errorf("export = %s", b)
+	}
+	// Acme's own view has both.
+	out, _, err = cli(t, "", "export", "--org", "Acme Energy", "--collection", "mine", "--data", data)
+	if err != nil || !strings.Contains(out, uuidN(1)) || !strings.Contains(out, uuidN(2)) {
+		t.Errorf("export mine: %v\n%s", err, out)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, 2, "no command"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"apply without file", []string{"apply"}, 2, "-f FILE"},
+		{"bad default tlp", []string{"import", "--default-tlp", "purple", "x.json"}, 2, "default_tlp"},
+		{"bad listen", []string{"serve", "--listen", "nowhere"}, 2, "listen"},
+		{"tls half", []string{"serve", "--tls-cert", "c.pem"}, 2, "tls"},
+		{"bad store", []string{"serve", "--store", "mysql://x"}, 2, "store"},
+		{"export without org", []string{"export"}, 2, "--org"},
+		{"missing file", []string{"apply", "-f", "/nonexistent/hub.json", "--data", "/tmp/x"}, 1, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, err := cli(t, "", tt.args...)
+			if err == nil {
+				t.Fatalf("no error")
+			}
+			if got := exitCode(err); got != tt.code {
+				t.Errorf("exit code = %d, want %d (%v)", got, tt.code, err)
+			}
+			if !strings.Contains(err.Error()+stderr, tt.want) {
+				t.Errorf("error %q does not mention %q", err, tt.want)
+			}
+		})
+	}
+	out, _, err := cli(t, "", "version")
+	if err != nil || !strings.Contains(out, firebreak.Version) {
+		t.Errorf("version: %q %v", out, err)
+	}
+}
+
+func TestConfigSources(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "firebreak.json")
+	os.WriteFile(file, []byte(`{"listen":"127.0.0.1:9000","default_tlp":"green","page_size":50}`), 0o600)
+	t.Setenv("FIREBREAK_LISTEN", "127.0.0.1:9001")
+	fs := newFlagSet()
+	s := newSettings(fs)
+	if err := fs.Parse([]string{"--config", file, "--page-size", "70"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9001" || c.DefaultTLP != "green" || c.PageSize != 70 || c.Data != "data" {
+		t.Errorf("config = %+v", c)
+	}
+	os.WriteFile(file, []byte(`{"listen":"127.0.0.1:9000","lissten":"x"}`), 0o600)
+	fs = newFlagSet()
+	s = newSettings(fs)
+	fs.Parse([]string{"--config", file})
+	if _, err := s.load(); err == nil || !strings.Contains(err.Error(), "lissten") {
+		t.Errorf("unknown config field: %v", err)
+	}
+}

@@ -1,0 +1,95 @@
+// Command firebreak is the Firebreak hub: one binary that serves the hub and administers
+// it. It is the only place where the store, the policy guard and the HTTP server are
+// wired together.
+//
+//	firebreak serve    run the hub
+//	firebreak apply    apply a declarative hub file
+//	firebreak import   import STIX bundles and TAXII envelopes
+//	firebreak export   export what one organisation may see as a STIX bundle
+//	firebreak version  print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/firebreak/firebreak"
+)
+
+const usage = `Firebreak: a threat-intelligence sharing hub (STIX 2.1, TAXII 2.1).
+
+Usage:
+  firebreak serve   [--listen ADDR] [--data DIR] [--store URL] [--config FILE] ...
+  firebreak apply   -f FILE [--data DIR] [--store URL]
+  firebreak import  [--org NAME] [--collection ALIAS] [--data DIR] FILE|DIR...
+  firebreak export  --org NAME [--collection ALIAS] [--out FILE] [--data DIR]
+  firebreak version
+
+Run "firebreak COMMAND -h" for the flags of a command. Settings also come from a JSON
+config file (--config or FIREBREAK_CONFIG) and FIREBREAK_* environment variables; flags
+win over the environment, which wins over the file.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "firebreak:", errorText(err))
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// run executes one command line. It is main without the process: tests call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serveCmd(ctx, rest, stderr)
+	case "apply":
+		return applyCmd(ctx, rest, stdin, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, stdin, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "firebreak", firebreak.Version)
+		return nil
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError(fmt.Sprintf("unknown command %q", cmd))
+}
+
+// usageError is a command-line mistake: exit status 2, like the flag package.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+// errorText is what the CLI prints for an error: the client-safe message and, since the
+// operator at the terminal is not a remote client, the cause too.
+func errorText(err error) string {
+	return err.Error()
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/httpapi"
+	"github.com/firebreak/firebreak/internal/metrics"
+	"github.com/firebreak/firebreak/internal/policy"
+	"github.com/firebreak/firebreak/internal/sqlite"
+)
+
+// openStore opens the store the configuration names.
+func openStore(ctx context.Context, c Config) (firebreak.Store, error) {
+	if c.Store != "" {
+		return nil, usageError(fmt.Sprintf("store %s: the PostgreSQL store is not part of this build yet; leave --store empty to use the embedded store", redactURL(c.Store)))
+	}
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return sqlite.Open(ctx, c.Data, sqlite.Options{})
+}
+
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	level, _ := logLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// hub is a running hub: the store, the guard and the HTTP server wired together.
+type hub struct {
+	cfg    Config
+	store  firebreak.Store
+	guard  *policy.Guard
+	server *http.Server
+	log    *slog.Logger
+}
+
+// newHub wires a hub from a configuration. The caller closes the store.
+func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger})
+	reg := metrics.NewRegistry()
+	api := httpapi.New(httpapi.Config{
+		Objects:          guard,
+		Auth:             guard,
+		Apply:            store.Apply,
+		MaxContentLength: c.MaxContentLength,
+		Limits:           c.limits(),
+		Logger:           logger,
+		Metrics:          reg,
+		Ready: func(ctx context.Context) error {
+			_, err := store.Epoch(ctx)
+			return err
+		},
+	})
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return &hub{cfg: c, store: store, guard: guard, server: srv, log: logger}, nil
+}
+
+// serve accepts connections on ln until ctx ends, then shuts down gracefully: it stops
+// accepting, lets requests in flight finish (up to the shutdown timeout) and closes the
+// store, so that every acknowledged write is durable.
+func (h *hub) serve(ctx context.Context, ln net.Listener) error {
+	tlsOn := h.cfg.TLSCert != ""
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(h.cfg.TLSCert, h.cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		h.server.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, h.server.TLSConfig)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- h.server.Serve(ln) }()
+	h.log.Info("firebreak serving", "version", firebreak.Version, "addr", ln.Addr().String(), "tls", tlsOn, "data", h.cfg.Data)
+	select {
+	case err := <-errc:
+		h.store.Close()
+		return err
+	case <-ctx.Done():
+	}
+	h.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(h.cfg.ShutdownTimeout))
+	defer cancel()
+	err := h.server.Shutdown(sctx)
+	if cerr := h.store.Close(); err == nil {
+		err = cerr
+	}
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s := newSettings(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0)))
+	}
+	c, err := s.load()
+	if err != nil {
+		return err
+	}
+	logger := newLogger(c, stderr)
+	h, err := newHub(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		h.store.Close()
+		return err
+	}
+	return h.serve(ctx, ln)
+}
