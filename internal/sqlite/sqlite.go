@@ -55,6 +55,8 @@ type Store struct {
 	stop     chan struct{} // closed by Close
 	ckptDone chan struct{} // closed when the checkpointer has returned
 
+	closeOnce sync.Once
+
 	// stmts caches prepared reader statements by SQL text; the text is built from a
 	// bounded set of shapes (see objectQuery), so the cache stays small.
 	mu    sync.Mutex
@@ -211,8 +213,15 @@ func (s *Store) committed() {
 	}
 }
 
-// Close closes the database. The store must not be used afterwards.
+// Close stops the background checkpointer and closes the database. The store must not be
+// used afterwards; closing again does nothing.
 func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() { err = s.close() })
+	return err
+}
+
+func (s *Store) close() error {
 	if s.stop != nil {
 		close(s.stop)
 		<-s.ckptDone

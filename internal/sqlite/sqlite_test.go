@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -163,6 +165,19 @@ func TestIngestInvalid(t *testing.T) {
 	if err != nil || len(p.Objects) != 0 {
 		t.Errorf("after refused ingests, Objects = %d, %v; want none (all or nothing)", len(p.Objects), err)
 	}
+	// An empty policy document is a document like any other.
+	noDoc := good
+	noDoc.PolicyDoc = nil
+	res, err := s.Ingest(ctx, org.ID, []firebreak.IngestItem{noDoc})
+	if err != nil || res[0].Outcome != firebreak.Stored || res[0].Object.Policy == 0 {
+		t.Errorf("Ingest with no policy document = %+v, %v; want stored with a policy", res, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
 }
 
 func TestErrorCodes(t *testing.T) {
@@ -220,5 +235,54 @@ func TestBusyIsUnavailable(t *testing.T) {
 	// Reads go on meanwhile.
 	if _, err := s.Epoch(t.Context()); err != nil {
 		t.Errorf("Epoch while another process writes: %v", err)
+	}
+}
+
+// TestCommittedSurvivesCrash copies the database files while the store is open, as a
+// crash would leave them, and checks that a store opened on the copy holds everything
+// Ingest and Apply had acknowledged.
+func TestCommittedSurvivesCrash(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if err := s.Apply(ctx, firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{{Name: "A"}}}); err != nil {
+		t.Fatal(err)
+	}
+	org, err := s.OrganizationByName(ctx, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []firebreak.IngestItem
+	for i := range 50 {
+		items = append(items, storetest.Item(fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", i), "2024-01-01T00:00:00Z", "2.1", "p"))
+	}
+	if _, err := s.Ingest(ctx, org.ID, items); err != nil {
+		t.Fatal(err)
+	}
+	crash := t.TempDir()
+	for _, name := range []string{FileName, FileName + "-wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crash, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := Open(ctx, crash, Options{})
+	if err != nil {
+		t.Fatalf("opening the crashed copy: %v", err)
+	}
+	defer c.Close()
+	p, err := c.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{})
+	if err != nil || len(p.Objects) != len(items) {
+		t.Errorf("the crashed copy holds %d objects (%v), want %d", len(p.Objects), err, len(items))
+	}
+	if _, err := c.OrganizationByName(ctx, "A"); err != nil {
+		t.Errorf("the crashed copy lost organization A: %v", err)
 	}
 }
