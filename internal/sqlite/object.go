@@ -38,6 +38,7 @@ const AddedLayout = "2006-01-02T15:04:05.000000Z"
 type heldVersion struct {
 	provider int64
 	obj      firebreak.Object
+	item     int // 1 + the index of the item that stores it in this call; 0 if held before
 }
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
@@ -74,14 +75,10 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	if err != nil {
 		return nil, err
 	}
-	policies, err := policyIDs(ctx, tx, provider, items)
-	if err != nil {
-		return nil, err
-	}
 
 	results := make([]firebreak.IngestResult, len(items))
-	var rows []any // insert arguments, insertColumns per new version
-	var stored int
+	var fresh []int   // indexes of the items to store
+	var dups [][2]int // an item that repeats an earlier one of this call, and that one
 	for i, it := range items {
 		versions := held[it.ID]
 		if len(versions) > 0 {
@@ -97,6 +94,9 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 			}
 			if v, ok := versions[it.VersionKey]; ok {
 				results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
+				if v.item > 0 {
+					dups = append(dups, [2]int{i, v.item - 1})
+				}
 				continue
 			}
 		}
@@ -107,18 +107,33 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		}
 		o := firebreak.Object{
 			Seq: lastSeq, Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
-			Version: version, Provider: provider, Policy: policies[string(it.PolicyDoc)],
+			Version: version, Provider: provider,
 		}
 		if versions == nil {
 			versions = map[string]heldVersion{}
 			held[it.ID] = versions
 		}
-		versions[it.VersionKey] = heldVersion{provider: provider, obj: o}
+		versions[it.VersionKey] = heldVersion{provider: provider, obj: o, item: i + 1}
 		results[i] = firebreak.IngestResult{Outcome: firebreak.Stored, Object: o}
+		fresh = append(fresh, i)
+	}
+
+	// Only the policies of versions actually stored are kept.
+	policies, err := policyIDs(ctx, tx, provider, items, fresh)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]any, 0, len(fresh)*insertColumns)
+	for _, i := range fresh {
+		it, o := items[i], &results[i].Object
+		o.Policy = policies[string(it.PolicyDoc)]
 		rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
 			provider, o.Policy, []byte(it.Raw))
-		stored++
 	}
+	for _, d := range dups {
+		results[d[0]].Object = results[d[1]].Object
+	}
+	stored := len(fresh)
 
 	if err := insertVersions(ctx, tx, rows, stored); err != nil {
 		return nil, err
@@ -182,12 +197,12 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 	return held, nil
 }
 
-// policyIDs returns the ids of the items' distinct policy documents for provider, storing
-// the documents not yet held.
-func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebreak.IngestItem) (map[string]int64, error) {
+// policyIDs returns the ids of the distinct policy documents of items[which] for
+// provider, storing the documents not yet held.
+func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebreak.IngestItem, which []int) (map[string]int64, error) {
 	ids := map[string]int64{}
-	for _, it := range items {
-		doc := string(it.PolicyDoc)
+	for _, i := range which {
+		doc := string(items[i].PolicyDoc)
 		if _, ok := ids[doc]; ok {
 			continue
 		}

@@ -845,6 +845,12 @@ func testPolicies(f *fixture) {
 	if err != nil || len(recs) != 0 {
 		f.Errorf("Policies(%d) = %+v, %v; want none", want[2].ID, recs, err)
 	}
+	// A call that stores nothing (foreign, duplicate) keeps no policy.
+	f.ingest(b, Item(ident("indicator", 1), ts(1), "2.1", "unused"), Item(ident("indicator", 4), ts(1), "2.1", "unused"))
+	recs, err = f.s.Policies(f.ctx, 0)
+	if err != nil || !eq(recs, want) {
+		f.Errorf("after a call that stored nothing, Policies(0) = %+v, %v; want %+v", recs, err, want)
+	}
 }
 
 func testStatus(f *fixture) {
