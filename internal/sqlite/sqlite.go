@@ -161,10 +161,9 @@ func dsn(path string, role int, busy time.Duration) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
-	// A larger page cache and memory-mapped reads keep the hot part of the object index
-	// in memory without a read system call per page.
+	// A larger page cache keeps the id-hash index and the newest pages in memory. (This
+	// build of SQLite has no memory-mapped I/O: SQLITE_MAX_MMAP_SIZE is 0.)
 	q.Add("_pragma", "cache_size(-32768)") // 32 MiB per connection
-	q.Add("_pragma", "mmap_size(1073741824)")
 	// Statement journals (a multi-row INSERT keeps one, to undo just that statement)
 	// and sorts stay in memory instead of temporary files: a write system call per
 	// page otherwise.
