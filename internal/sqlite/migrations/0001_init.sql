@@ -86,7 +86,10 @@ CREATE TABLE objects (
 );
 CREATE INDEX objects_idh ON objects (idh);
 CREATE INDEX objects_added ON objects (added);
+-- Like objects_idh, these end in the rowid: a page of one type, or of one provider's
+-- versions (the "mine" collection), walks its index in seq order and needs no sort.
 CREATE INDEX objects_type ON objects (type);
+CREATE INDEX objects_provider ON objects (provider);
 
 -- The high-water marks of ingest: the last seq handed out and the greatest date added.
 CREATE TABLE ingest_state (
