@@ -151,11 +151,14 @@ func benchPages(b *testing.B, n int) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(3, 4))
 	cases := []struct {
-		name string
-		vis  firebreak.Visibility
+		name     string
+		vis      firebreak.Visibility
+		versions firebreak.VersionFilter
 	}{
-		{"3policies", firebreak.Visibility{Policies: policies}},
-		{"2of3policies", firebreak.Visibility{Policies: policies[:2]}},
+		{"3policies", firebreak.Visibility{Policies: policies}, firebreak.VersionFilter{}},
+		{"2of3policies", firebreak.Visibility{Policies: policies[:2]}, firebreak.VersionFilter{}},
+		// All versions needs no first/last probe: the difference is what the probe costs.
+		{"3policies-allversions", firebreak.Visibility{Policies: policies}, firebreak.VersionFilter{All: true}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -164,7 +167,7 @@ func benchPages(b *testing.B, n int) {
 			for b.Loop() {
 				at := cursors[rng.IntN(len(cursors)-3000)]
 				t0 := time.Now()
-				p, err := s.Objects(ctx, c.vis, firebreak.ObjectFilter{After: at, Limit: 1000})
+				p, err := s.Objects(ctx, c.vis, firebreak.ObjectFilter{After: at, Limit: 1000, Versions: c.versions})
 				durations = append(durations, time.Since(t0))
 				if err != nil {
 					b.Fatalf("Objects: %v", err)
