@@ -101,6 +101,38 @@ type Organization struct {
 	Sectors    []string
 	ParentID   int64 // 0 when the organisation has no parent
 	Status     OrgStatus
+	// Attestations are the eligibilities granted to the organisation, each until its
+	// expiry; Affiliations are the relationships it declared (an owner, an alliance).
+	Attestations []Attestation
+	Affiliations []Affiliation
+}
+
+// Attestation is a named eligibility (a clearance tier, a sector accreditation) granted
+// to an organisation. It counts only until Expires; a zero Expires never lapses.
+type Attestation struct {
+	Name    string    `json:"name"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// ValidAt reports whether the attestation holds at t.
+func (a Attestation) ValidAt(t time.Time) bool { return a.Expires.IsZero() || t.Before(a.Expires) }
+
+// Affiliation is a relationship an organisation declared with another party, such as an
+// alliance with a foreign vendor. Circle rules may exclude members by the affiliate's
+// country.
+type Affiliation struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
+}
+
+// HasAttestation reports whether the organisation holds a valid attestation named n at t.
+func (o Organization) HasAttestation(n string, t time.Time) bool {
+	for _, a := range o.Attestations {
+		if a.Name == n && a.ValidAt(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // User belongs to one organisation and authenticates with a token, of which the hub keeps
@@ -116,11 +148,52 @@ type User struct {
 // HasRole reports whether the user holds r.
 func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
 
-// Circle is a named sharing community of organisations.
+// Circle is a named sharing community of organisations. Members are the organisations
+// admitted to it; a member that no longer meets the circle's Rules is suspended from it
+// (it receives nothing shared with the circle) until it meets them again.
 type Circle struct {
 	ID      int64
 	Name    string
 	Members []int64 // organisation ids, ascending
+	Rules   CircleRules
+}
+
+// CircleRules are a circle's admission rules. Empty lists admit anyone.
+type CircleRules struct {
+	// Countries lists the ISO 3166-1 alpha-2 codes members must be from.
+	Countries []string `json:"countries,omitempty"`
+	// Types lists the organisation types admitted.
+	Types []OrgType `json:"types,omitempty"`
+	// Attestations lists the attestations every member must hold, unexpired.
+	Attestations []string `json:"attestations,omitempty"`
+	// DenyAffiliationCountries excludes organisations affiliated with a party from one of
+	// these countries.
+	DenyAffiliationCountries []string `json:"deny_affiliation_countries,omitempty"`
+}
+
+// Admits reports whether o meets the rules at t, and when it does not, why (for the
+// member and the operators; never shown to others).
+func (r CircleRules) Admits(o Organization, t time.Time) (bool, string) {
+	if o.Status != OrgVetted {
+		return false, "organisation is " + string(o.Status)
+	}
+	if len(r.Countries) > 0 && !slices.Contains(r.Countries, o.Country) {
+		return false, "country " + o.Country + " is not admitted"
+	}
+	if len(r.Types) > 0 && !slices.Contains(r.Types, o.Type) {
+		return false, "type " + string(o.Type) + " is not admitted"
+	}
+	for _, a := range r.Attestations {
+		if !o.HasAttestation(a, t) {
+			return false, "attestation " + a + " is missing or has lapsed"
+		}
+	}
+	for _, af := range o.Affiliations {
+		if slices.Contains(r.DenyAffiliationCountries, af.Country) {
+			return false, "affiliation with " + af.Name + " (" + af.Country + ") is excluded"
+		}
+	}
+	return true, ""
 }
 
 // Peer directions.
@@ -159,12 +232,14 @@ type Directory struct {
 
 // DeclaredOrganization is an organisation in a Directory; its parent is named.
 type DeclaredOrganization struct {
-	Name    string
-	Country string
-	Type    OrgType
-	Sectors []string
-	Parent  string
-	Status  OrgStatus
+	Name         string
+	Country      string
+	Type         OrgType
+	Sectors      []string
+	Parent       string
+	Status       OrgStatus
+	Attestations []Attestation
+	Affiliations []Affiliation
 }
 
 // DeclaredUser is a user in a Directory; its organisation is named. TokenHash is empty
@@ -181,6 +256,7 @@ type DeclaredUser struct {
 type DeclaredCircle struct {
 	Name    string
 	Members []string
+	Rules   CircleRules
 }
 
 // DirectoryStore keeps the hub's members. Every method returns an *Error with ENOTFOUND

@@ -24,6 +24,9 @@ type Object struct {
 	Provider int64
 	// Policy identifies the dissemination policy in force for this version.
 	Policy int64
+	// Expires is when the provider's policy stops the version reaching anyone new; zero
+	// when it does not expire.
+	Expires time.Time
 	// Raw is the object exactly as submitted; nil when the query asked for metadata only.
 	Raw json.RawMessage
 }
@@ -91,6 +94,10 @@ type Visibility struct {
 	Except   bool
 	// Provider, when non-zero, admits only versions this organisation provided.
 	Provider int64
+	// Now, when non-zero, hides versions whose expiry is at or before it, except those
+	// that Owner provided (a provider always sees its own).
+	Now   time.Time
+	Owner int64
 }
 
 // IngestItem is one validated object ready to be stored.
@@ -107,7 +114,9 @@ type IngestItem struct {
 	// PolicyDoc is the canonical encoding of the object's dissemination policy (owned by
 	// internal/policy). Stores keep each distinct (provider, document) once.
 	PolicyDoc []byte
-	Raw       json.RawMessage
+	// Expires is when the version stops reaching anyone but its provider; zero for never.
+	Expires time.Time
+	Raw     json.RawMessage
 }
 
 // Outcome of storing one IngestItem.
