@@ -39,12 +39,27 @@ type HubDecl struct {
 
 // OrgDecl declares an organisation.
 type OrgDecl struct {
-	Name    string   `json:"name"`
-	Country string   `json:"country"`
-	Type    string   `json:"type"`
-	Sectors []string `json:"sectors"`
-	Parent  *string  `json:"parent"`
-	Status  string   `json:"status"`
+	Name         string            `json:"name"`
+	Country      string            `json:"country"`
+	Type         string            `json:"type"`
+	Sectors      []string          `json:"sectors"`
+	Parent       *string           `json:"parent"`
+	Status       string            `json:"status"`
+	Attestations []AttestationDecl `json:"attestations"`
+	Affiliations []AffiliationDecl `json:"affiliations"`
+}
+
+// AttestationDecl declares an eligibility an organisation holds, until expires (RFC 3339;
+// empty for no expiry).
+type AttestationDecl struct {
+	Name    string `json:"name"`
+	Expires string `json:"expires"`
+}
+
+// AffiliationDecl declares a relationship of an organisation with another party.
+type AffiliationDecl struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
 }
 
 // UserDecl declares a user. An empty token keeps the user's current one.
@@ -55,10 +70,19 @@ type UserDecl struct {
 	Token        string   `json:"token"`
 }
 
-// CircleDecl declares a circle and its members.
+// CircleDecl declares a circle, its members and its admission rules.
 type CircleDecl struct {
-	Name    string   `json:"name"`
-	Members []string `json:"members"`
+	Name    string     `json:"name"`
+	Members []string   `json:"members"`
+	Rules   *RulesDecl `json:"rules"`
+}
+
+// RulesDecl declares a circle's admission rules.
+type RulesDecl struct {
+	Countries                []string `json:"countries"`
+	Types                    []string `json:"types"`
+	Attestations             []string `json:"attestations"`
+	DenyAffiliationCountries []string `json:"deny_affiliation_countries"`
 }
 
 // PeerDecl declares a peer hub.
@@ -157,9 +181,34 @@ func (f File) Directory() (firebreak.Directory, error) {
 				bad("%s: an organisation cannot be its own parent", where)
 			}
 		}
+		var atts []firebreak.Attestation
+		for j, a := range o.Attestations {
+			if strings.TrimSpace(a.Name) == "" || len(a.Name) > 100 {
+				bad("%s: attestations[%d]: name is required (at most 100 characters)", where, j)
+			}
+			var exp time.Time
+			if a.Expires != "" {
+				t, err := time.Parse(time.RFC3339Nano, a.Expires)
+				if err != nil {
+					bad("%s: attestations[%d] %q: expires %q is not an RFC 3339 timestamp", where, j, a.Name, a.Expires)
+				}
+				exp = t.UTC()
+			}
+			atts = append(atts, firebreak.Attestation{Name: a.Name, Expires: exp})
+		}
+		var affs []firebreak.Affiliation
+		for j, a := range o.Affiliations {
+			if strings.TrimSpace(a.Name) == "" {
+				bad("%s: affiliations[%d]: name is required", where, j)
+			}
+			if !validCountry(a.Country) {
+				bad("%s: affiliations[%d] %q: country %q is not an ISO 3166-1 alpha-2 code", where, j, a.Name, a.Country)
+			}
+			affs = append(affs, firebreak.Affiliation{Name: a.Name, Country: strings.ToUpper(a.Country)})
+		}
 		d.Organizations = append(d.Organizations, firebreak.DeclaredOrganization{
 			Name: o.Name, Country: strings.ToUpper(o.Country), Type: firebreak.OrgType(o.Type),
-			Sectors: o.Sectors, Parent: parent, Status: status,
+			Sectors: o.Sectors, Parent: parent, Status: status, Attestations: atts, Affiliations: affs,
 		})
 	}
 	// A parent cycle among declared organisations would make "under that parent"
@@ -238,7 +287,34 @@ func (f File) Directory() (firebreak.Directory, error) {
 			bad("%s: declared twice", where)
 		}
 		circles[c.Name] = true
-		d.Circles = append(d.Circles, firebreak.DeclaredCircle{Name: c.Name, Members: c.Members})
+		var rules firebreak.CircleRules
+		if r := c.Rules; r != nil {
+			for _, cc := range r.Countries {
+				if !validCountry(cc) {
+					bad("%s: rules: country %q is not an ISO 3166-1 alpha-2 code", where, cc)
+				}
+				rules.Countries = append(rules.Countries, strings.ToUpper(cc))
+			}
+			for _, t := range r.Types {
+				if !firebreak.OrgType(t).Valid() {
+					bad("%s: rules: type %q is not one of %v", where, t, firebreak.OrgTypes)
+				}
+				rules.Types = append(rules.Types, firebreak.OrgType(t))
+			}
+			for _, a := range r.Attestations {
+				if strings.TrimSpace(a) == "" {
+					bad("%s: rules: an attestation name is empty", where)
+				}
+			}
+			rules.Attestations = r.Attestations
+			for _, cc := range r.DenyAffiliationCountries {
+				if !validCountry(cc) {
+					bad("%s: rules: deny_affiliation_countries: %q is not an ISO 3166-1 alpha-2 code", where, cc)
+				}
+				rules.DenyAffiliationCountries = append(rules.DenyAffiliationCountries, strings.ToUpper(cc))
+			}
+		}
+		d.Circles = append(d.Circles, firebreak.DeclaredCircle{Name: c.Name, Members: c.Members, Rules: rules})
 	}
 
 	peers := map[string]bool{}

@@ -13,11 +13,15 @@ const example = `{
   "organizations": [
     {"name": "US CERT", "country": "US", "type": "cert", "status": "vetted"},
     {"name": "Acme Energy", "country": "us", "type": "private", "sectors": ["energy"],
-     "parent": null, "status": "vetted"}
+     "parent": null, "status": "vetted",
+     "attestations": [{"name": "secret", "expires": "2027-01-01T00:00:00Z"}, {"name": "iso27001"}],
+     "affiliations": [{"name": "Foreign Vendor", "country": "cn"}]}
   ],
   "users": [{"name": "alice", "organization": "Acme Energy", "roles": ["analyst"],
              "token": "a-long-random-secret"}],
-  "circles": [{"name": "us-energy", "members": ["Acme Energy"]}],
+  "circles": [{"name": "us-energy", "members": ["Acme Energy"],
+               "rules": {"countries": ["US"], "types": ["private", "cert"], "attestations": ["secret"],
+                         "deny_affiliation_countries": ["CN", "ru"]}}],
   "peers": [{"name": "ca-hub", "url": "http://127.0.0.1:9443/api/", "country": "CA",
              "type": "cert", "token": "peer-secret-token", "direction": "pull", "interval": "2s",
              "max_tlp": "green"}]
@@ -40,6 +44,15 @@ func TestParseExample(t *testing.T) {
 	}
 	if bytes.Contains(u.TokenHash, []byte("a-long-random-secret")) {
 		t.Errorf("token kept in plain text")
+	}
+	o := d.Organizations[1]
+	if len(o.Attestations) != 2 || o.Attestations[0].Expires.Year() != 2027 || !o.Attestations[1].Expires.IsZero() ||
+		len(o.Affiliations) != 1 || o.Affiliations[0].Country != "CN" {
+		t.Errorf("trust = %+v %+v", o.Attestations, o.Affiliations)
+	}
+	r := d.Circles[0].Rules
+	if len(r.Countries) != 1 || len(r.Types) != 2 || r.Attestations[0] != "secret" || r.DenyAffiliationCountries[1] != "RU" {
+		t.Errorf("rules = %+v", r)
 	}
 	p := d.Peers[0]
 	if p.Interval.String() != "2s" || p.MaxTLP != firebreak.TLPGreen || p.Direction != "pull" || p.Type != firebreak.TypeCERT {
@@ -70,6 +83,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad interval", `{"peers":[{"name":"p","url":"http://x/api/","country":"CA","direction":"pull","interval":"soon"}]}`, `interval "soon"`},
 		{"bad url", `{"peers":[{"name":"p","url":"ftp://x","country":"CA","direction":"pull"}]}`, "url"},
 		{"bad max tlp", `{"peers":[{"name":"p","url":"http://x/api/","country":"CA","direction":"pull","max_tlp":"purple"}]}`, "max_tlp"},
+		{"bad attestation expiry", `{"organizations":[{"name":"A","country":"US","type":"cert","attestations":[{"name":"x","expires":"soon"}]}]}`, `expires "soon"`},
+		{"nameless attestation", `{"organizations":[{"name":"A","country":"US","type":"cert","attestations":[{"name":""}]}]}`, "attestations[0]"},
+		{"bad affiliation country", `{"organizations":[{"name":"A","country":"US","type":"cert","affiliations":[{"name":"V","country":"China"}]}]}`, `country "China"`},
+		{"bad rule type", `{"circles":[{"name":"c","rules":{"types":["corp"]}}]}`, `type "corp"`},
+		{"bad rule country", `{"circles":[{"name":"c","rules":{"countries":["USA"]}}]}`, `"USA"`},
+		{"unknown rule", `{"circles":[{"name":"c","rules":{"sectors":["energy"]}}]}`, `unknown field "sectors"`},
 		{"hub without operator", `{"hub":{"name":"h","country":"US"}}`, "operator"},
 	}
 	for _, tt := range tests {
