@@ -34,6 +34,28 @@ func idHash(id string) int64 {
 // created) shows its date added as its version.
 const AddedLayout = "2006-01-02T15:04:05.000000Z"
 
+// expiryMicros is how objects.expires holds an expiry: microseconds since the Unix epoch
+// (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
+// read as none, is kept a microsecond earlier: it has long passed either way, and a
+// version must never stop expiring.
+func expiryMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	if us := t.UnixMicro(); us != 0 {
+		return us
+	}
+	return -1
+}
+
+// expiryTime reads objects.expires back.
+func expiryTime(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
 // heldVersion is what Ingest needs to know about a version already stored.
 type heldVersion struct {
 	provider int64
@@ -107,7 +129,7 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		}
 		o := firebreak.Object{
 			Seq: lastSeq, Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
-			Version: version, Provider: provider,
+			Version: version, Provider: provider, Expires: expiryTime(expiryMicros(it.Expires)),
 		}
 		if versions == nil {
 			versions = map[string]heldVersion{}
@@ -128,7 +150,7 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		it, o := items[i], &results[i].Object
 		o.Policy = policies[string(it.PolicyDoc)]
 		rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
-			provider, o.Policy, []byte(it.Raw))
+			provider, o.Policy, expiryMicros(it.Expires), []byte(it.Raw))
 	}
 	for _, d := range dups {
 		results[d[0]].Object = results[d[1]].Object
@@ -164,7 +186,7 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 	// Sorted hashes walk objects_idh in order, one seek per id.
 	slices.Sort(hashes)
 	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.vkey, o.provider, o.seq, o.added, o.type,
-			o.spec_version, o.version, o.policy
+			o.spec_version, o.version, o.policy, o.expires
 		FROM json_each(?) j JOIN objects o ON o.idh = j.value`, jsonInts(hashes))
 	if err != nil {
 		return nil, mapErr(err, "cannot store objects")
@@ -173,12 +195,13 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 	held := make(map[string]map[string]heldVersion)
 	for rows.Next() {
 		var vkey string
-		var added int64
+		var added, expires int64
 		var v heldVersion
 		if err := rows.Scan(&v.obj.ID, &vkey, &v.provider, &v.obj.Seq, &added, &v.obj.Type,
-			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy); err != nil {
+			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy, &expires); err != nil {
 			return nil, mapErr(err, "cannot store objects")
 		}
+		v.obj.Expires = expiryTime(expires)
 		if !seen[v.obj.ID] {
 			continue // another id with the same hash
 		}
@@ -222,7 +245,7 @@ func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebrea
 }
 
 // insertColumns is the number of arguments per version that insertVersions takes.
-const insertColumns = 11
+const insertColumns = 12
 
 // insertVersions inserts n new versions whose arguments are in rows, insertColumns per
 // version, a chunk at a time through one prepared statement.
@@ -233,12 +256,12 @@ func insertVersions(ctx context.Context, tx *sql.Tx, rows []any, n int) error {
 	}
 	values := func(k int) string {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, raw) VALUES `)
+		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, expires, raw) VALUES `)
 		for i := range k {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
 		}
 		return b.String()
 	}
@@ -298,6 +321,16 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 	}
 	if vis.Provider != 0 {
 		fmt.Fprintf(&q.b, " AND %s.provider = %s", a, q.arg(vis.Provider))
+	}
+	if !vis.Now.IsZero() {
+		// Checked on the row, like the policy: the walk in seq order stays as it is. The
+		// same condition is written into the first/last probe, so an expired version is
+		// absent from that decision too.
+		fmt.Fprintf(&q.b, " AND (%s.expires = 0 OR %s.expires > %s", a, a, q.arg(vis.Now.UnixMicro()))
+		if vis.Owner != 0 {
+			fmt.Fprintf(&q.b, " OR %s.provider = %s", a, q.arg(vis.Owner))
+		}
+		q.b.WriteString(")")
 	}
 	if len(specs) > 0 {
 		fmt.Fprintf(&q.b, " AND %s.spec_version IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(specs)))
@@ -405,7 +438,7 @@ func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *o
 	if f.MetadataOnly {
 		raw = "NULL"
 	}
-	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, ")
+	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, o.expires, ")
 	q.b.WriteString(raw)
 	q.b.WriteString(" FROM objects o WHERE ")
 	if !pos.IsZero() {
@@ -453,12 +486,14 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 	objs := make([]firebreak.Object, 0, min(limit+1, 1024))
 	for rows.Next() {
 		var o firebreak.Object
-		var added int64
+		var added, expires int64
 		var rawb []byte
-		if err := rows.Scan(&o.Seq, &added, &o.ID, &o.Type, &o.SpecVersion, &o.Version, &o.Provider, &o.Policy, &rawb); err != nil {
+		if err := rows.Scan(&o.Seq, &added, &o.ID, &o.Type, &o.SpecVersion, &o.Version, &o.Provider, &o.Policy,
+			&expires, &rawb); err != nil {
 			return page, mapErr(err, "cannot read objects")
 		}
 		o.Added = time.UnixMicro(added).UTC()
+		o.Expires = expiryTime(expires)
 		if rawb != nil {
 			o.Raw = rawb
 		}
