@@ -87,14 +87,20 @@ func (a *applier) apply(d firebreak.Directory) error {
 	// Organisations first, without parents, so that a parent may be declared after its
 	// children; then the parents, by name.
 	for _, o := range d.Organizations {
-		err := a.exec(`INSERT INTO organizations (identity_id, name, country, type, sectors, status)
-			VALUES (?, ?, ?, ?, ?, ?)
+		// Attestations and affiliations are replaced by the declared ones (none when the
+		// declaration lists none); their canonical text tells a change from a repeat.
+		err := a.exec(`INSERT INTO organizations (identity_id, name, country, type, sectors, status,
+				attestations, affiliations)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET country = excluded.country, type = excluded.type,
-				sectors = excluded.sectors, status = excluded.status
+				sectors = excluded.sectors, status = excluded.status,
+				attestations = excluded.attestations, affiliations = excluded.affiliations
 			WHERE country IS NOT excluded.country OR type IS NOT excluded.type
-				OR sectors IS NOT excluded.sectors OR status IS NOT excluded.status`,
+				OR sectors IS NOT excluded.sectors OR status IS NOT excluded.status
+				OR attestations IS NOT excluded.attestations OR affiliations IS NOT excluded.affiliations`,
 			stix.DeriveID("identity", hubUUID, "organization:"+o.Name), o.Name, o.Country,
-			string(o.Type), jsonStrings(o.Sectors), string(o.Status))
+			string(o.Type), jsonStrings(o.Sectors), string(o.Status),
+			encodeAttestations(o.Attestations), encodeAffiliations(o.Affiliations))
 		if err != nil {
 			return err
 		}
@@ -155,7 +161,9 @@ func (a *applier) apply(d firebreak.Directory) error {
 	}
 
 	for _, c := range d.Circles {
-		if err := a.exec(`INSERT INTO circles (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, c.Name); err != nil {
+		if err := a.exec(`INSERT INTO circles (name, rules) VALUES (?1, ?2)
+			ON CONFLICT (name) DO UPDATE SET rules = excluded.rules WHERE rules IS NOT excluded.rules`,
+			c.Name, encodeRules(c.Rules)); err != nil {
 			return err
 		}
 		var cid int64
@@ -280,6 +288,9 @@ func validateDirectory(d *firebreak.Directory) error {
 		if o.Parent == o.Name {
 			return firebreak.Errorf(firebreak.EINVALID, "organization %q: it cannot be its own parent", o.Name)
 		}
+		if err := normaliseTrust(o); err != nil {
+			return err
+		}
 	}
 	clear(seen)
 	for i, u := range d.Users {
@@ -323,6 +334,9 @@ func validateDirectory(d *firebreak.Directory) error {
 			}
 		}
 		d.Circles[i].Members = members
+		if err := normaliseRules(&d.Circles[i]); err != nil {
+			return err
+		}
 	}
 	clear(seen)
 	for i := range d.Peers {
@@ -415,17 +429,26 @@ func (s *Store) Epoch(ctx context.Context) (int64, error) {
 	return e, nil
 }
 
-const orgColumns = `id, identity_id, name, country, type, sectors, coalesce(parent_id, 0), status`
+const orgColumns = `id, identity_id, name, country, type, sectors, coalesce(parent_id, 0), status,
+	attestations, affiliations`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanOrg(r scanner) (firebreak.Organization, error) {
 	var o firebreak.Organization
-	var sectors []byte
-	if err := r.Scan(&o.ID, &o.IdentityID, &o.Name, &o.Country, &o.Type, &sectors, &o.ParentID, &o.Status); err != nil {
+	var sectors, atts, affs []byte
+	if err := r.Scan(&o.ID, &o.IdentityID, &o.Name, &o.Country, &o.Type, &sectors, &o.ParentID, &o.Status,
+		&atts, &affs); err != nil {
 		return o, err
 	}
 	if err := unmarshalList(sectors, &o.Sectors); err != nil {
+		return o, err
+	}
+	var err error
+	if o.Attestations, err = decodeAttestations(atts); err != nil {
+		return o, err
+	}
+	if err := unmarshalList(affs, &o.Affiliations); err != nil {
 		return o, err
 	}
 	return o, nil
@@ -519,7 +542,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (firebreak.User, er
 // Circles returns every circle with its members (organisation ids, ascending), in the
 // order the circles were created.
 func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.name,
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.name, c.rules,
 			(SELECT json_group_array(org_id) FROM circle_members m WHERE m.circle_id = c.id)
 		FROM circles c ORDER BY c.id`)
 	if err != nil {
@@ -529,8 +552,11 @@ func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
 	var out []firebreak.Circle
 	for rows.Next() {
 		var c firebreak.Circle
-		var members []byte
-		if err := rows.Scan(&c.ID, &c.Name, &members); err != nil {
+		var rules, members []byte
+		if err := rows.Scan(&c.ID, &c.Name, &rules, &members); err != nil {
+			return nil, mapErr(err, "cannot read circles")
+		}
+		if c.Rules, err = decodeRules(rules); err != nil {
 			return nil, mapErr(err, "cannot read circles")
 		}
 		if err := unmarshalList(members, &c.Members); err != nil {
