@@ -13,14 +13,21 @@ import (
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
+// attestationExpiry is when the sample's tier-1 attestation lapses: to the microsecond,
+// in a zone other than UTC (stores give it back in UTC).
+var attestationExpiry = time.Date(2026, 6, 30, 14, 0, 0, 123456000, time.FixedZone("UTC+2", 2*3600))
+
 // sampleDirectory is a small hub: an operator CERT, two members (one the parent of the
-// other, declared after it), users, a circle and a peer.
+// other, declared after it, one with attestations and an affiliation), users, a circle
+// with admission rules and a peer.
 func sampleDirectory() firebreak.Directory {
 	return firebreak.Directory{
 		Hub: firebreak.Hub{Name: "US national hub", Country: "US", Operator: "US CERT"},
 		Organizations: []firebreak.DeclaredOrganization{
 			{Name: "Acme Energy", Country: "US", Type: firebreak.TypePrivate, Sectors: []string{"energy", "chemical"},
-				Parent: "Acme Holding", Status: firebreak.OrgVetted},
+				Parent: "Acme Holding", Status: firebreak.OrgVetted,
+				Attestations: []firebreak.Attestation{{Name: "tier-1", Expires: attestationExpiry}, {Name: "energy-accredited"}},
+				Affiliations: []firebreak.Affiliation{{Name: "Vendor X", Country: "CN"}}},
 			{Name: "Acme Holding", Country: "US", Type: firebreak.TypePrivate, Status: firebreak.OrgPending},
 			{Name: "US CERT", Country: "US", Type: firebreak.TypeCERT, Status: firebreak.OrgVetted},
 		},
@@ -30,7 +37,9 @@ func sampleDirectory() firebreak.Directory {
 			{Name: "olga", Organization: "US CERT", Roles: []firebreak.Role{firebreak.RoleOperator, firebreak.RoleAdmin},
 				TokenHash: firebreak.HashToken("olga-secret")},
 		},
-		Circles: []firebreak.DeclaredCircle{{Name: "us-energy", Members: []string{"US CERT", "Acme Energy"}}},
+		Circles: []firebreak.DeclaredCircle{{Name: "us-energy", Members: []string{"US CERT", "Acme Energy"},
+			Rules: firebreak.CircleRules{Countries: []string{"US"}, Types: []firebreak.OrgType{firebreak.TypePrivate, firebreak.TypeCERT},
+				Attestations: []string{"energy-accredited"}, DenyAffiliationCountries: []string{"RU", "KP"}}}},
 		Peers: []firebreak.Peer{{Name: "ca-hub", URL: "http://127.0.0.1:9443/api/", Country: "CA",
 			Type: firebreak.TypeCERT, Token: "peer-token", Direction: firebreak.PeerPull, Interval: 2 * time.Second,
 			MaxTLP: firebreak.TLPGreen, Circles: []string{"us-energy"}, Attribution: true}},
@@ -101,12 +110,15 @@ func testApplyAndLookups(f *fixture) {
 	acme := byName["Acme Energy"]
 	want := firebreak.Organization{ID: acme.ID, IdentityID: acme.IdentityID, Name: "Acme Energy", Country: "US",
 		Type: firebreak.TypePrivate, Sectors: []string{"energy", "chemical"}, ParentID: byName["Acme Holding"].ID,
-		Status: firebreak.OrgVetted}
+		Status:       firebreak.OrgVetted,
+		Attestations: []firebreak.Attestation{{Name: "tier-1", Expires: attestationExpiry.UTC()}, {Name: "energy-accredited"}},
+		Affiliations: []firebreak.Affiliation{{Name: "Vendor X", Country: "CN"}}}
 	if !reflect.DeepEqual(acme, want) {
 		f.Errorf("Acme Energy = %+v, want %+v", acme, want)
 	}
-	if hold := byName["Acme Holding"]; hold.ParentID != 0 || hold.Status != firebreak.OrgPending || len(hold.Sectors) != 0 {
-		f.Errorf("Acme Holding = %+v, want no parent, pending, no sectors", hold)
+	if hold := byName["Acme Holding"]; hold.ParentID != 0 || hold.Status != firebreak.OrgPending || len(hold.Sectors) != 0 ||
+		hold.Attestations != nil || hold.Affiliations != nil {
+		f.Errorf("Acme Holding = %+v, want no parent, pending, no sectors, attestations or affiliations (nil)", hold)
 	}
 
 	alice, err := f.s.UserByName(f.ctx, "alice")
@@ -136,6 +148,9 @@ func testApplyAndLookups(f *fixture) {
 	slices.Sort(wantMembers)
 	if len(circles) != 1 || circles[0].Name != "us-energy" || !slices.Equal(circles[0].Members, wantMembers) {
 		f.Errorf("Circles() = %+v, want us-energy with members %v (ascending)", circles, wantMembers)
+	}
+	if wantR := sampleDirectory().Circles[0].Rules; len(circles) == 1 && !reflect.DeepEqual(circles[0].Rules, wantR) {
+		f.Errorf("us-energy rules = %+v, want %+v", circles[0].Rules, wantR)
 	}
 
 	peers, err := f.s.Peers(f.ctx)
@@ -186,6 +201,13 @@ func testApplyIdempotentEpoch(f *fixture) {
 	if e := f.epoch(); e != e1 {
 		f.Errorf("epoch after an empty Apply = %d, want %d", e, e1)
 	}
+	// The same expiry in another zone is the same instant: no change.
+	d1 := sampleDirectory()
+	d1.Organizations[0].Attestations[0].Expires = attestationExpiry.UTC()
+	f.apply(d1)
+	if e := f.epoch(); e != e1 {
+		f.Errorf("epoch after re-declaring an attestation's expiry in UTC = %d, want %d", e, e1)
+	}
 	// A user declared without a token keeps the one it has: no change.
 	d2 := sampleDirectory()
 	d2.Users[0].TokenHash = nil
@@ -209,6 +231,23 @@ func testApplyIdempotentEpoch(f *fixture) {
 		{"new org", func(d *firebreak.Directory) {
 			d.Organizations = append(d.Organizations, firebreak.DeclaredOrganization{Name: "New", Status: firebreak.OrgVetted, Type: firebreak.TypeNGO})
 		}},
+		{"org attestation added", func(d *firebreak.Directory) {
+			d.Organizations[1].Attestations = []firebreak.Attestation{{Name: "tier-2"}}
+		}},
+		{"org attestation expiry, a microsecond", func(d *firebreak.Directory) {
+			d.Organizations[0].Attestations[0].Expires = attestationExpiry.Add(time.Microsecond)
+		}},
+		{"org attestation expiry dropped", func(d *firebreak.Directory) { d.Organizations[0].Attestations[0].Expires = time.Time{} }},
+		{"org attestations none", func(d *firebreak.Directory) { d.Organizations[0].Attestations = nil }},
+		{"org attestations reordered", func(d *firebreak.Directory) { slices.Reverse(d.Organizations[0].Attestations) }},
+		{"org affiliation country", func(d *firebreak.Directory) { d.Organizations[0].Affiliations[0].Country = "RU" }},
+		{"org affiliations none", func(d *firebreak.Directory) { d.Organizations[0].Affiliations = nil }},
+		{"circle rules types", func(d *firebreak.Directory) { d.Circles[0].Rules.Types = []firebreak.OrgType{firebreak.TypeCERT} }},
+		{"circle rules attestations", func(d *firebreak.Directory) { d.Circles[0].Rules.Attestations = nil }},
+		{"circle rules denied affiliations", func(d *firebreak.Directory) {
+			d.Circles[0].Rules.DenyAffiliationCountries = append(d.Circles[0].Rules.DenyAffiliationCountries, "IR")
+		}},
+		{"circle rules none", func(d *firebreak.Directory) { d.Circles[0].Rules = firebreak.CircleRules{} }},
 		{"user roles", func(d *firebreak.Directory) { d.Users[0].Roles = []firebreak.Role{firebreak.RoleAuditor} }},
 		{"user organization", func(d *firebreak.Directory) { d.Users[0].Organization = "US CERT" }},
 		{"user token", func(d *firebreak.Directory) { d.Users[0].TokenHash = firebreak.HashToken("new-secret") }},
@@ -305,6 +344,19 @@ func testApplyInvalid(f *fixture) {
 		{"unknown status", func(d *firebreak.Directory) { d.Organizations[0].Status = "approved" }},
 		{"unknown role", func(d *firebreak.Directory) { d.Users[0].Roles = []firebreak.Role{"root"} }},
 		{"empty organization name", func(d *firebreak.Directory) { d.Organizations[0].Name = "" }},
+		{"attestation without a name", func(d *firebreak.Directory) {
+			d.Organizations[0].Attestations = append(d.Organizations[0].Attestations, firebreak.Attestation{})
+		}},
+		{"affiliation without a name", func(d *firebreak.Directory) {
+			d.Organizations[0].Affiliations = []firebreak.Affiliation{{Country: "CN"}}
+		}},
+		{"affiliation country not a code", func(d *firebreak.Directory) {
+			d.Organizations[0].Affiliations = []firebreak.Affiliation{{Name: "V", Country: "China"}}
+		}},
+		{"circle rules unknown type", func(d *firebreak.Directory) { d.Circles[0].Rules.Types = []firebreak.OrgType{"cartel"} }},
+		{"circle rules country not a code", func(d *firebreak.Directory) { d.Circles[0].Rules.Countries = []string{"USA"} }},
+		{"circle rules empty denied country", func(d *firebreak.Directory) { d.Circles[0].Rules.DenyAffiliationCountries = []string{""} }},
+		{"circle rules empty attestation", func(d *firebreak.Directory) { d.Circles[0].Rules.Attestations = []string{""} }},
 	}
 	for _, c := range cases {
 		d := base()
@@ -451,4 +503,105 @@ func testNotFound(f *fixture) {
 	f.wantCode("UserByTokenHash(wrong)", err, firebreak.ENOTFOUND)
 	_, err = f.s.Status(f.ctx, "status--missing")
 	f.wantCode("Status(missing)", err, firebreak.ENOTFOUND)
+}
+
+func testApplyTrust(f *fixture) {
+	f.apply(sampleDirectory())
+	org := func(name string) firebreak.Organization {
+		f.Helper()
+		o, err := f.s.OrganizationByName(f.ctx, name)
+		if err != nil {
+			f.Fatalf("OrganizationByName(%q): %v", name, err)
+		}
+		return o
+	}
+	circle := func(name string) firebreak.Circle {
+		f.Helper()
+		cs, err := f.s.Circles(f.ctx)
+		if err != nil {
+			f.Fatalf("Circles: %v", err)
+		}
+		for _, c := range cs {
+			if c.Name == name {
+				return c
+			}
+		}
+		f.Fatalf("circle %q not found in %+v", name, cs)
+		return firebreak.Circle{}
+	}
+	wantAcme := sampleDirectory().Organizations[0]
+	wantAcme.Attestations[0].Expires = attestationExpiry.UTC()
+
+	// Countries are kept in upper case, as organisations' are; a lapsed attestation is
+	// kept as declared (deciding what it allows is not the store's business).
+	lapsed := time.Date(2001, 2, 3, 4, 5, 6, 7000, time.UTC)
+	f.apply(firebreak.Directory{
+		Organizations: []firebreak.DeclaredOrganization{{Name: "Lower", Status: firebreak.OrgVetted, Type: firebreak.TypeNGO,
+			Attestations: []firebreak.Attestation{{Name: "old", Expires: lapsed}},
+			Affiliations: []firebreak.Affiliation{{Name: "Vendor Y", Country: "cn"}, {Name: "Stateless"}}}},
+		Circles: []firebreak.DeclaredCircle{{Name: "lower", Members: []string{"Lower"},
+			Rules: firebreak.CircleRules{Countries: []string{"us", "Ca"}, DenyAffiliationCountries: []string{"ru"}}}},
+	})
+	low := org("Lower")
+	wantAtt := []firebreak.Attestation{{Name: "old", Expires: lapsed}}
+	wantAff := []firebreak.Affiliation{{Name: "Vendor Y", Country: "CN"}, {Name: "Stateless"}}
+	if !reflect.DeepEqual(low.Attestations, wantAtt) || !reflect.DeepEqual(low.Affiliations, wantAff) {
+		f.Errorf("Lower: attestations %+v, affiliations %+v; want %+v and %+v", low.Attestations, low.Affiliations, wantAtt, wantAff)
+	}
+	wantRules := firebreak.CircleRules{Countries: []string{"US", "CA"}, DenyAffiliationCountries: []string{"RU"}}
+	if got := circle("lower").Rules; !reflect.DeepEqual(got, wantRules) {
+		f.Errorf("lower rules = %+v, want %+v", got, wantRules)
+	}
+
+	// What a declaration does not mention stays: Acme Energy and us-energy keep theirs.
+	acme := org("Acme Energy")
+	if !reflect.DeepEqual(acme.Attestations, wantAcme.Attestations) || !reflect.DeepEqual(acme.Affiliations, wantAcme.Affiliations) {
+		f.Errorf("Acme Energy after an Apply that does not mention it: %+v, %+v; want %+v, %+v",
+			acme.Attestations, acme.Affiliations, wantAcme.Attestations, wantAcme.Affiliations)
+	}
+	if got, want := circle("us-energy").Rules, sampleDirectory().Circles[0].Rules; !reflect.DeepEqual(got, want) {
+		f.Errorf("us-energy rules after an Apply that does not mention it = %+v, want %+v", got, want)
+	}
+
+	// Declared without them, they are replaced by none; empty and nil lists are the same.
+	d := sampleDirectory()
+	d.Organizations[0].Attestations, d.Organizations[0].Affiliations = nil, nil
+	d.Circles[0].Rules = firebreak.CircleRules{}
+	f.apply(d)
+	e := f.epoch()
+	acme = org("Acme Energy")
+	if acme.Attestations != nil || acme.Affiliations != nil {
+		f.Errorf("Acme Energy declared without attestations and affiliations: %+v, %+v; want nil", acme.Attestations, acme.Affiliations)
+	}
+	if got := circle("us-energy").Rules; !reflect.DeepEqual(got, firebreak.CircleRules{}) {
+		f.Errorf("us-energy declared without rules: %+v, want none", got)
+	}
+	d.Organizations[0].Attestations, d.Organizations[0].Affiliations = []firebreak.Attestation{}, []firebreak.Affiliation{}
+	d.Circles[0].Rules = firebreak.CircleRules{Countries: []string{}, Types: []firebreak.OrgType{}, Attestations: []string{},
+		DenyAffiliationCountries: []string{}}
+	f.apply(d)
+	if got := f.epoch(); got != e {
+		f.Errorf("re-declaring nil lists as empty ones moved the epoch from %d to %d", e, got)
+	}
+	// And back to the sample: everything returns, times exactly.
+	f.apply(sampleDirectory())
+	if got := f.epoch(); got <= e {
+		f.Errorf("declaring the trust again: epoch %d, want above %d", got, e)
+	}
+	acme = org("Acme Energy")
+	if !reflect.DeepEqual(acme.Attestations, wantAcme.Attestations) || !reflect.DeepEqual(acme.Affiliations, wantAcme.Affiliations) {
+		f.Errorf("Acme Energy declared again: %+v, %+v; want %+v, %+v",
+			acme.Attestations, acme.Affiliations, wantAcme.Attestations, wantAcme.Affiliations)
+	}
+	if !acme.HasAttestation("tier-1", attestationExpiry.Add(-time.Microsecond)) || acme.HasAttestation("tier-1", attestationExpiry) {
+		f.Errorf("tier-1 read back does not lapse exactly at %v: %+v", attestationExpiry, acme.Attestations)
+	}
+	// A failed Apply leaves trust as it was.
+	bad := sampleDirectory()
+	bad.Organizations[0].Attestations = nil
+	bad.Users[0].Organization = "Nobody"
+	f.wantCode("Apply with a bad user", f.s.Apply(f.ctx, bad), firebreak.EINVALID)
+	if acme := org("Acme Energy"); !reflect.DeepEqual(acme.Attestations, wantAcme.Attestations) {
+		f.Errorf("after a refused Apply, attestations %+v, want %+v", acme.Attestations, wantAcme.Attestations)
+	}
 }

@@ -27,6 +27,7 @@ func (m *model) add(items []firebreak.IngestItem, res []firebreak.IngestResult) 
 		}
 		o := r.Object
 		o.Raw = items[i].Raw
+		o.Expires = storedExpiry(items[i].Expires)
 		m.versions = append(m.versions, modelVersion{obj: o, vkey: items[i].VersionKey})
 	}
 }
@@ -44,7 +45,29 @@ func (m *model) visible(o firebreak.Object, vis firebreak.Visibility) bool {
 	if !vis.All && slices.Contains(vis.Policies, o.Policy) == vis.Except {
 		return false
 	}
+	if expired(o, vis) {
+		return false
+	}
 	return vis.Provider == 0 || o.Provider == vis.Provider
+}
+
+// expired reports whether vis hides o for its expiry: Now is set, o has an expiry at or
+// before it, and o is not the Owner's.
+func expired(o firebreak.Object, vis firebreak.Visibility) bool {
+	if vis.Now.IsZero() || o.Expires.IsZero() || (vis.Owner != 0 && o.Provider == vis.Owner) {
+		return false
+	}
+	return !o.Expires.After(vis.Now)
+}
+
+// storedExpiry is what a store gives back for an IngestItem's Expires: the same instant
+// in UTC, to the microsecond (the precision of dates added), zero for none. The suite
+// uses whole microseconds, so a store may keep more precision.
+func storedExpiry(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.Truncate(time.Microsecond).UTC()
 }
 
 func inList(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }

@@ -21,7 +21,7 @@ var (
 func sameMeta(a, b firebreak.Object) bool {
 	return a.Seq == b.Seq && a.Added.Equal(b.Added) && a.ID == b.ID && a.Type == b.Type &&
 		a.SpecVersion == b.SpecVersion && a.Version == b.Version && a.Provider == b.Provider &&
-		a.Policy == b.Policy
+		a.Policy == b.Policy && a.Expires.Equal(b.Expires)
 }
 
 // same reports whether two objects agree on everything, Raw byte for byte.
@@ -34,6 +34,9 @@ func describe(objs []firebreak.Object) string {
 	for _, o := range objs {
 		fmt.Fprintf(&b, "\n  seq=%d added=%d %s %s spec=%s policy=%d provider=%d raw=%d bytes",
 			o.Seq, o.Added.UnixMicro(), o.ID, o.Version, o.SpecVersion, o.Policy, o.Provider, len(o.Raw))
+		if !o.Expires.IsZero() {
+			fmt.Fprintf(&b, " expires=%s", o.Expires.Format(time.RFC3339Nano))
+		}
 	}
 	return b.String()
 }
@@ -388,7 +391,7 @@ func testFilterCases(f *fixture) {
 
 // testFilterMatrix compares the store with the model over the product of visibilities
 // and filters, on a history with two providers, three policies, out-of-order versions,
-// two spec versions and an object without timestamps.
+// two spec versions, versions that expire and an object without timestamps.
 func testFilterMatrix(f *fixture) {
 	ids := f.orgs("A", "B")
 	a, b := ids[0], ids[1]
@@ -432,7 +435,16 @@ func testFilterMatrix(f *fixture) {
 				if owner == a {
 					doc = []string{"a1", "a2"}[(e.i+e.k)%2]
 				}
-				items = append(items, Item(objID(e.i), ts(100*e.i+10*e.k), spec, doc))
+				it := Item(objID(e.i), ts(100*e.i+10*e.k), spec, doc)
+				// Some versions expire, first or later ones, so that expiry decides
+				// which version is first or last for some readers.
+				switch (e.i + 2*e.k) % 5 {
+				case 1:
+					it.Expires = expiresAt(1)
+				case 3:
+					it.Expires = expiresAt(3)
+				}
+				items = append(items, it)
 			}
 			if len(items) == 0 {
 				continue
@@ -467,6 +479,12 @@ func testFilterMatrix(f *fixture) {
 		{Policies: []int64{policy["a2"]}, Provider: a},
 		{Policies: []int64{policy["a1"]}, Except: true, Provider: b},
 		{Policies: nil},
+		{All: true, Now: expiresAt(2)},
+		{All: true, Now: expiresAt(1)}, // an expiry exactly at Now hides
+		{Policies: sortedIDs(policy["a1"], policy["b1"]), Now: expiresAt(2), Owner: a},
+		{Policies: []int64{policy["a2"]}, Except: true, Now: expiresAt(4), Owner: b},
+		{All: true, Provider: a, Now: expiresAt(2)},
+		{All: true, Owner: a}, // no Now: nothing expires
 	}
 	versions := []firebreak.VersionFilter{
 		{}, {First: true}, {Last: true}, allVersions,
@@ -968,7 +986,7 @@ func testDurability(f *fixture) {
 	}
 	a := acme.ID
 	items := []firebreak.IngestItem{Item(ident("indicator", 1), ts(1), "2.1", "p1"), Item(ident("indicator", 1), ts(2), "2.1", "p2"),
-		Item(ident("malware", 2), "", "2.1", "p1")}
+		expiring(expiresAt(1), ident("malware", 2), "", "2.1", "p1")}
 	f.ingest(a, items...)
 	st := firebreak.Status{ID: "status--1", Owner: a, State: "complete", Total: 3}
 	if err := f.s.PutStatus(f.ctx, st); err != nil {

@@ -88,6 +88,7 @@ func Run(t *testing.T, o Opener) {
 		{"ApplyTokens", testApplyTokens},
 		{"ApplyCircleMembership", testApplyCircleMembership},
 		{"ApplyPeers", testApplyPeers},
+		{"ApplyTrust", testApplyTrust},
 		{"NotFound", testNotFound},
 		// objects
 		{"IngestOutcomes", testIngestOutcomes},
@@ -104,6 +105,9 @@ func Run(t *testing.T, o Opener) {
 		{"FirstLastHonourVisibility", testFirstLastHonourVisibility},
 		{"LastIgnoresCursorPosition", testLastIgnoresCursorPosition},
 		{"Visibility", testVisibility},
+		{"ExpiryRoundTrip", testExpiryRoundTrip},
+		{"ExpiryHidesFromReaders", testExpiryHidesFromReaders},
+		{"ExpiryFirstLast", testExpiryFirstLast},
 		{"PagingOneDateAdded", testPagingOneDateAdded},
 		{"PagingDefaultLimit", testPagingDefaultLimit},
 		{"PagingWithConcurrentIngest", testPagingWithConcurrentIngest},
