@@ -220,6 +220,68 @@ func ReplaceMember(raw []byte, key string, value []byte) ([]byte, bool) {
 	return append(out, raw[at.end:]...), true
 }
 
+// Redact removes what the selectors select, as RemoveSelected does, and also the
+// granular markings that applied only to what was removed, so that the object stays valid
+// STIX: a granular marking whose selectors select nothing is an error.
+//
+// A selector of one list element widens to the whole list: cutting an element out would
+// shift the indexes that other granular markings use for the elements after it, and
+// withholding more is safe where withholding less is a leak.
+func Redact(raw []byte, selectors []string) []byte {
+	if len(selectors) == 0 {
+		return raw
+	}
+	selectors = slices.Clone(selectors)
+	for i, sel := range selectors {
+		for {
+			dot := strings.LastIndexByte(sel, '.')
+			if dot < 0 || !strings.HasPrefix(sel[dot+1:], "[") {
+				break
+			}
+			sel = sel[:dot]
+		}
+		selectors[i] = sel
+	}
+	covered := func(s string) bool {
+		for _, r := range selectors {
+			if s == r || strings.HasPrefix(s, r+".") {
+				return true
+			}
+		}
+		return false
+	}
+	cuts := slices.Clone(selectors)
+	gm, ok := lookup(raw, "granular_markings")
+	if ok && len(gm) > 0 && gm[0] == '[' {
+		entries, all := 0, 0
+		elements(gm, func(i int, entry []byte) bool {
+			entries++
+			sels, ok := lookup(entry, "selectors")
+			if !ok {
+				return true
+			}
+			n, gone := 0, 0
+			elements(sels, func(j int, v []byte) bool {
+				n++
+				if sel, ok := stringValue(v); ok && covered(sel) {
+					gone++
+					cuts = append(cuts, "granular_markings.["+strconv.Itoa(i)+"].selectors.["+strconv.Itoa(j)+"]")
+				}
+				return true
+			})
+			if n > 0 && gone == n {
+				cuts = append(cuts, "granular_markings.["+strconv.Itoa(i)+"]")
+				all++
+			}
+			return true
+		})
+		if entries > 0 && all == entries {
+			cuts = append(cuts, "granular_markings")
+		}
+	}
+	return RemoveSelected(raw, cuts)
+}
+
 // RemoveMembers returns raw without its top-level members named in keys.
 func RemoveMembers(raw []byte, keys ...string) []byte {
 	return RemoveSelected(raw, keys)

@@ -2,6 +2,7 @@ package stix
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -74,4 +75,26 @@ func FuzzRemoveSelected(f *testing.F) {
 			t.Fatalf("RemoveSelected(%s, %q, %q) = %s: not valid JSON", raw, s1, s2, out)
 		}
 	})
+}
+
+func TestRedactKeepsObjectsValid(t *testing.T) {
+	const obj = `{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"n","description":"secret","indicator_types":["a","b"],"pattern":"[ipv4-addr:value = '1.2.3.4']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z",
+"granular_markings":[{"marking_ref":"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed","selectors":["description","indicator_types.[1]"]},{"marking_ref":"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82","selectors":["name"]}]}`
+	if _, err := Parse([]byte(obj)); err != nil {
+		t.Fatal(err)
+	}
+	if out := string(Redact([]byte(obj), []string{"indicator_types.[1]"})); strings.Contains(out, `"indicator_types"`) {
+		t.Errorf("removing one element of a list keeps the list, whose indexes other markings use: %s", out)
+	}
+	for _, sel := range [][]string{{"description"}, {"description", "indicator_types"}, {"name"}, {"description", "indicator_types.[1]", "name"}} {
+		out := Redact([]byte(obj), sel)
+		if _, err := Parse(out); err != nil {
+			t.Errorf("Redact(%v) = %s: %v", sel, out, err)
+		}
+		for _, s := range sel {
+			if s = strings.SplitN(s, ".", 2)[0]; strings.Contains(string(out), `"`+s+`":`) {
+				t.Errorf("Redact(%v) kept %s", sel, s)
+			}
+		}
+	}
 }
