@@ -165,6 +165,7 @@ type ObjectStore interface {
 type Store interface {
 	DirectoryStore
 	ObjectStore
+	AuditStore
 	Close() error
 }
 
