@@ -15,36 +15,114 @@ import (
 	"github.com/firebreak/firebreak"
 )
 
+// Attribution values: who may learn the provider's identity.
+const (
+	AttributionNone       = "none"
+	AttributionGovernment = "government"
+	AttributionEveryone   = "everyone"
+)
+
+// Caveats a provider may add.
+const (
+	CaveatNoForeign        = "no-foreign"
+	CaveatNoLawEnforcement = "no-law-enforcement"
+	CaveatNoParent         = "no-parent"
+	CaveatProprietary      = "proprietary"
+	CaveatNoFederation     = "no-federation"
+)
+
+// Caveats lists every caveat the hub understands.
+var Caveats = []string{CaveatNoFederation, CaveatNoForeign, CaveatNoLawEnforcement, CaveatNoParent, CaveatProprietary}
+
+// Further-sharing values: may a peer hub re-share to its own peers.
+const (
+	SharingHubOnly = "hub-only"
+	SharingPeers   = "peers"
+)
+
 // Doc is the dissemination policy in force for one object version, derived at ingest from
 // the object's markings and the collection it was written to. Stores keep each distinct
 // (provider, encoded Doc) once and tag versions with its id, so that what a reader may see
-// is a set of policy ids the store can filter on.
+// is a set of policy ids the store can filter on. An object's expiry is not part of the
+// Doc (it would make nearly every policy distinct); stores keep it beside the version.
 type Doc struct {
-	// TLP is the strictest TLP level among the object's markings (granular markings
-	// included), or the hub's default when it carries none.
+	// TLP is the strictest TLP level among the object's own markings, or the hub's
+	// default when it carries none.
 	TLP firebreak.TLP `json:"tlp"`
 	// DefaultTLP is true when no TLP marking was present and TLP is the hub default.
 	DefaultTLP bool `json:"default_tlp,omitempty"`
-	// Circles and Orgs are the intended audience, by name, sorted.
+	// Circles and Orgs are the intended audience, sorted. Orgs holds organisation names
+	// or identity ids as the provider wrote them.
 	Circles []string `json:"circles,omitempty"`
 	Orgs    []string `json:"orgs,omitempty"`
+	// NoAudience is true when markings named an audience that has nobody in it (an empty
+	// list, or two markings with nothing in common): nobody but the provider is intended.
+	// Without it an empty audience would read as "no audience given", which means
+	// everyone.
+	NoAudience bool `json:"no_audience,omitempty"`
+	// Attribution says who may learn the provider; "" means none.
+	Attribution string `json:"attribution,omitempty"`
+	// Caveats are the provider's restrictions, sorted.
+	Caveats []string `json:"caveats,omitempty"`
+	// FurtherSharing says whether peers may re-share; "" means hub-only.
+	FurtherSharing string `json:"further_sharing,omitempty"`
+	// Granular are stricter TLP levels on selected properties.
+	Granular []GranularRule `json:"granular,omitempty"`
 	// Unknown lists the marking references the hub did not understand, sorted. An object
-	// with any is visible to its provider alone (and, once operator access is audited, to
-	// the hub operators): the hub fails closed.
+	// with any is visible to its provider and the hub operators only: the hub fails
+	// closed, and flags it.
 	Unknown []string `json:"unknown,omitempty"`
+}
+
+// GranularRule is a TLP level that applies to some properties of an object only.
+type GranularRule struct {
+	TLP       firebreak.TLP `json:"tlp"`
+	Selectors []string      `json:"selectors"`
+}
+
+// Has reports whether the policy carries caveat c.
+func (d Doc) Has(c string) bool {
+	_, ok := slices.BinarySearch(d.Caveats, c)
+	return ok
 }
 
 // Encode returns the canonical encoding of d: equal policies encode to equal bytes, so the
 // store's (provider, doc) uniqueness deduplicates them.
 func (d Doc) Encode() []byte {
-	d.Circles = sortedSet(d.Circles)
-	d.Orgs = sortedSet(d.Orgs)
-	d.Unknown = sortedSet(d.Unknown)
+	d.canonical()
 	b, err := json.Marshal(d)
 	if err != nil {
 		panic("policy: encoding a Doc cannot fail: " + err.Error())
 	}
 	return b
+}
+
+func (d *Doc) canonical() {
+	d.Circles = sortedSet(d.Circles)
+	d.Orgs = sortedSet(d.Orgs)
+	d.Caveats = sortedSet(d.Caveats)
+	d.Unknown = sortedSet(d.Unknown)
+	if len(d.Circles) > 0 || len(d.Orgs) > 0 {
+		d.NoAudience = false
+	}
+	if d.Attribution == AttributionNone {
+		d.Attribution = ""
+	}
+	if d.FurtherSharing == SharingHubOnly {
+		d.FurtherSharing = ""
+	}
+	for i := range d.Granular {
+		d.Granular[i].Selectors = sortedSet(d.Granular[i].Selectors)
+	}
+	slices.SortFunc(d.Granular, func(a, b GranularRule) int {
+		if a.TLP != b.TLP {
+			return int(a.TLP - b.TLP)
+		}
+		return slices.Compare(a.Selectors, b.Selectors)
+	})
+	if len(d.Granular) == 0 {
+		d.Granular = nil
+	}
 }
 
 // DecodeDoc reads an encoded Doc. Unknown fields are an error: a store holding a policy

@@ -1,0 +1,194 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// Objects returns the versions in the collection that the caller may see, each as the
+// caller may see it: properties under a stricter granular marking removed, the provider's
+// identity replaced when the caller may not learn it.
+func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.ObjectFilter) (firebreak.Page, error) {
+	p, d, err := g.caller(ctx)
+	if err != nil {
+		return firebreak.Page{}, err
+	}
+	c, err := findCollection(p, d, collection)
+	if err != nil {
+		return firebreak.Page{}, err
+	}
+	if !c.CanRead {
+		return firebreak.Page{}, firebreak.Errorf(firebreak.EFORBIDDEN, "collection %q cannot be read", c.Alias)
+	}
+	now := g.opts.Clock.Now()
+	r := d.reader(p, now)
+	vis, err := g.visibility(ctx, r, d, c, now)
+	if err != nil {
+		return firebreak.Page{}, err
+	}
+	page, err := g.store.Objects(ctx, vis, f)
+	if err != nil {
+		return firebreak.Page{}, err
+	}
+	if c.Alias == firebreak.AliasMine {
+		return page, nil // the provider's own, as submitted
+	}
+	return g.present(ctx, p, r, d, page)
+}
+
+// present turns a page the store returned into what the reader receives, and records the
+// operator reads that need recording. The store already left out what the reader may not
+// see; this only reshapes what it may.
+func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page) (firebreak.Page, error) {
+	decisions := map[int64]Decision{}
+	var restricted []string
+	for i := range page.Objects {
+		o := &page.Objects[i]
+		dec, ok := decisions[o.Policy]
+		if !ok {
+			g.mu.Lock()
+			pi, known := g.policies[o.Policy]
+			g.mu.Unlock()
+			if !known {
+				// The store only returns versions under policies the guard listed, so
+				// this is a bug; fail closed.
+				return firebreak.Page{}, fmt.Errorf("policy %d of %s was not decided", o.Policy, o.ID)
+			}
+			dec = Decide(r, d.provider(pi.provider), pi.doc)
+			decisions[o.Policy] = dec
+		}
+		if !dec.Visible {
+			return firebreak.Page{}, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)
+		}
+		if dec.AsOperator {
+			restricted = append(restricted, o.ID)
+			continue // operators read it as submitted, and the read is on the record
+		}
+		if o.Raw == nil || dec.Own {
+			continue
+		}
+		if len(dec.Remove) > 0 {
+			o.Raw = stix.Redact(o.Raw, dec.Remove)
+		}
+		if !dec.NameProvider {
+			o.Raw = g.anonymise(o.Raw, d, o.Provider)
+		}
+	}
+	if len(restricted) > 0 {
+		if err := g.record(ctx, p, firebreak.AuditRestrictedRead, restricted, ""); err != nil {
+			return firebreak.Page{}, err
+		}
+	}
+	return page, nil
+}
+
+// anonymise replaces the provider's identity in an object for a reader that may not learn
+// it: created_by_ref names the hub instead.
+func (g *Guard) anonymise(raw []byte, d *directory, _ int64) []byte {
+	out, _ := stix.ReplaceMember(raw, "created_by_ref", []byte(strconv.Quote(d.hub.IdentityID)))
+	return out
+}
+
+// record writes an audit event; without an auditor, nothing that needs one may happen.
+func (g *Guard) record(ctx context.Context, p *firebreak.Principal, action string, objects []string, detail string) error {
+	if g.opts.Auditor == nil {
+		return firebreak.Errorf(firebreak.EUNAVAILABLE, "this read must be recorded and no audit log is configured")
+	}
+	e := firebreak.AuditEvent{Time: g.opts.Clock.Now(), Action: action, User: p.User.Name, Org: p.Org.Name, Objects: objects, Detail: detail}
+	if err := g.opts.Auditor.Record(ctx, e); err != nil {
+		return firebreak.Wrap(firebreak.EUNAVAILABLE, err, "the audit log cannot be written; the request is refused")
+	}
+	return nil
+}
+
+func findCollection(p *firebreak.Principal, d *directory, idOrAlias string) (firebreak.Collection, error) {
+	for _, c := range collectionsOf(p, d.hub) {
+		if c.ID == idOrAlias || c.Alias == idOrAlias {
+			return c, nil
+		}
+	}
+	return firebreak.Collection{}, firebreak.Errorf(firebreak.ENOTFOUND, "no collection %q", idOrAlias)
+}
+
+// visibility turns the reader's decisions into the store's filter. It only ever lists
+// policies it has decided on: a policy stored after the list was made is not admitted by
+// it, so a concurrent submission can never slip through unjudged.
+func (g *Guard) visibility(ctx context.Context, r Reader, d *directory, c firebreak.Collection, now time.Time) (firebreak.Visibility, error) {
+	if c.Alias == firebreak.AliasMine {
+		return firebreak.Visibility{All: true, Provider: r.Org.ID}, nil
+	}
+	if err := g.loadPolicies(ctx); err != nil {
+		return firebreak.Visibility{}, err
+	}
+	key := visKey{org: r.Org.ID, status: r.Org.Status, circles: strings.Join(r.Circles, "\x00"),
+		operator: r.Operator, view: c.Circle, epoch: d.epoch}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e := g.vis[key]
+	if e == nil {
+		if len(g.vis) > 10000 {
+			clear(g.vis)
+		}
+		e = &visEntry{}
+		g.vis[key] = e
+	}
+	if e.upto < g.maxPol {
+		for id := e.upto + 1; id <= g.maxPol; id++ {
+			pi, ok := g.policies[id]
+			if !ok {
+				continue
+			}
+			if c.Circle != "" && !slices.Contains(pi.doc.Circles, c.Circle) {
+				continue
+			}
+			if Decide(r, d.provider(pi.provider), pi.doc).Visible {
+				e.ids = append(e.ids, id)
+			}
+		}
+		e.upto = g.maxPol
+	}
+	vis := firebreak.Visibility{Policies: slices.Clip(e.ids), Owner: r.Org.ID}
+	if !r.Operator {
+		// An expired version reaches nobody new; its provider still sees it.
+		vis.Now = now
+	}
+	return vis, nil
+}
+
+// loadPolicies reads the policies stored since the last load.
+func (g *Guard) loadPolicies(ctx context.Context) error {
+	g.mu.Lock()
+	after := g.maxPol
+	g.mu.Unlock()
+	recs, err := g.store.Policies(ctx, after)
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	decoded := make([]policyInfo, len(recs))
+	for i, r := range recs {
+		doc, err := DecodeDoc(r.Doc)
+		if err != nil {
+			return fmt.Errorf("policy %d: %w", r.ID, err)
+		}
+		decoded[i] = policyInfo{provider: r.Provider, doc: doc}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, r := range recs {
+		g.policies[r.ID] = decoded[i]
+		if r.ID > g.maxPol {
+			g.maxPol = r.ID
+		}
+	}
+	return nil
+}

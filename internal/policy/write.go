@@ -1,0 +1,225 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// Submit validates and stores the objects written to a collection.
+func (g *Guard) Submit(ctx context.Context, collection string, objects []json.RawMessage) (firebreak.Status, error) {
+	return g.submit(ctx, collection, objects, true)
+}
+
+// Import stores objects like Submit but keeps no status resource: bulk imports from the
+// CLI would otherwise leave one per batch for nobody to read.
+func (g *Guard) Import(ctx context.Context, collection string, objects []json.RawMessage) (firebreak.Status, error) {
+	return g.submit(ctx, collection, objects, false)
+}
+
+func (g *Guard) submit(ctx context.Context, collection string, objects []json.RawMessage, keep bool) (firebreak.Status, error) {
+	p, d, err := g.caller(ctx)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	c, err := findCollection(p, d, collection)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	if !c.CanWrite {
+		return firebreak.Status{}, firebreak.Errorf(firebreak.EFORBIDDEN, "collection %q cannot be written", c.Alias)
+	}
+	st := firebreak.Status{
+		ID:               strings.TrimPrefix(stix.NewID("status"), "status--"),
+		Owner:            p.Org.ID,
+		State:            "complete",
+		RequestTimestamp: g.opts.Clock.Now(),
+		Total:            len(objects),
+	}
+	parsed := make([]*stix.Object, 0, len(objects))
+	for i, raw := range objects {
+		o, err := stix.Parse(raw)
+		if err != nil {
+			st.Failures = append(st.Failures, failureOf(i, raw, err))
+			continue
+		}
+		parsed = append(parsed, o)
+	}
+	compiled, err := g.compile(ctx, parsed, c)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	items := make([]firebreak.IngestItem, len(parsed))
+	for i, o := range parsed {
+		items[i] = firebreak.IngestItem{
+			ID: o.ID, Type: o.Type, SpecVersion: o.SpecVersion,
+			Version: o.Version(), VersionKey: stix.VersionKey(o.Version()),
+			PolicyDoc: compiled[i].Doc.Encode(), Expires: compiled[i].Expires, Raw: o.Raw,
+		}
+	}
+	if len(items) > 0 {
+		res, err := g.store.Ingest(ctx, p.Org.ID, items)
+		if err != nil {
+			return firebreak.Status{}, err
+		}
+		for i, r := range res {
+			switch r.Outcome {
+			case firebreak.Stored, firebreak.Duplicate:
+				detail := firebreak.StatusDetail{ID: items[i].ID, Version: r.Object.Version}
+				if u := compiled[i].Doc.Unknown; len(u) > 0 {
+					detail.Message = fmt.Sprintf("held: the hub does not understand marking %s; only you and the hub operators can see this object", strings.Join(u, ", "))
+				}
+				st.Successes = append(st.Successes, detail)
+			default:
+				st.Failures = append(st.Failures, firebreak.StatusDetail{ID: items[i].ID, Version: items[i].Version,
+					Message: "this id belongs to another provider; only it may add versions"})
+			}
+		}
+	}
+	if keep {
+		if err := g.store.PutStatus(ctx, st); err != nil {
+			return firebreak.Status{}, err
+		}
+	}
+	return st, nil
+}
+
+// compile derives the policy of each parsed object written to collection c.
+func (g *Guard) compile(ctx context.Context, objs []*stix.Object, c firebreak.Collection) ([]Compiled, error) {
+	batch := map[string]*stix.Object{}
+	for _, o := range objs {
+		if o.Type == "marking-definition" {
+			batch[o.ID] = o
+		}
+	}
+	defs, err := g.markingDefs(ctx, objs, batch)
+	if err != nil {
+		return nil, err
+	}
+	opts := CompileOptions{DefaultTLP: g.opts.DefaultTLP}
+	if c.Circle != "" {
+		opts.Circles = []string{c.Circle}
+	}
+	out := make([]Compiled, len(objs))
+	for i, o := range objs {
+		out[i] = Compile(o, defs, opts)
+	}
+	return out, nil
+}
+
+// failureOf describes an object Parse rejected. The id is the object's own when it could
+// be read, so the client can tell which one failed; otherwise its position.
+func failureOf(i int, raw json.RawMessage, err error) firebreak.StatusDetail {
+	var head struct {
+		ID       string `json:"id"`
+		Modified string `json:"modified"`
+	}
+	_ = json.Unmarshal(raw, &head)
+	id := head.ID
+	if len(id) > 300 || !strings.Contains(id, "--") {
+		id = fmt.Sprintf("objects[%d]", i)
+	}
+	if len(head.Modified) > 40 {
+		head.Modified = ""
+	}
+	return firebreak.StatusDetail{ID: id, Version: head.Modified, Message: err.Error()}
+}
+
+// markingDefs gathers the marking definitions the parsed objects refer to: from the same
+// submission first, then from a cache of definitions already stored (they cannot change),
+// then from the store.
+func (g *Guard) markingDefs(ctx context.Context, objs []*stix.Object, batch map[string]*stix.Object) (map[string]*stix.Object, error) {
+	defs := map[string]*stix.Object{}
+	var missing []string
+	g.mu.Lock()
+	for _, o := range objs {
+		for _, ref := range MarkingRefs(o) {
+			if _, done := defs[ref]; done {
+				continue
+			}
+			if def, ok := batch[ref]; ok {
+				defs[ref] = def
+			} else if def, ok := g.defs[ref]; ok {
+				defs[ref] = def
+			} else {
+				defs[ref] = nil
+				missing = append(missing, ref)
+			}
+		}
+	}
+	g.mu.Unlock()
+	for len(missing) > 0 {
+		n := min(len(missing), 100)
+		chunk := missing[:n]
+		missing = missing[n:]
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
+			IDs: chunk, Types: []string{"marking-definition"}, Versions: firebreak.VersionFilter{First: true}, Limit: n,
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Objects {
+			def, err := stix.Parse(o.Raw)
+			if err != nil {
+				continue // stored before a stricter validator; treat as unknown
+			}
+			defs[def.ID] = def
+			g.mu.Lock()
+			if len(g.defs) > 100000 {
+				clear(g.defs)
+			}
+			g.defs[def.ID] = def
+			g.mu.Unlock()
+		}
+	}
+	for id, def := range defs {
+		if def == nil {
+			delete(defs, id)
+		}
+	}
+	return defs, nil
+}
+
+// Delete removes versions of an object the caller provided.
+func (g *Guard) Delete(ctx context.Context, collection, id string, versions firebreak.VersionFilter, specVersions []string) error {
+	p, d, err := g.caller(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := findCollection(p, d, collection)
+	if err != nil {
+		return err
+	}
+	if !c.CanRead || !c.CanWrite {
+		return firebreak.Errorf(firebreak.EFORBIDDEN, "objects cannot be deleted through collection %q", c.Alias)
+	}
+	n, err := g.store.Delete(ctx, p.Org.ID, id, versions, specVersions)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return firebreak.Errorf(firebreak.ENOTFOUND, "no object %q", id)
+	}
+	return nil
+}
+
+// Status returns a submission's status to the organisation that submitted it; to anyone
+// else it does not exist.
+func (g *Guard) Status(ctx context.Context, id string) (firebreak.Status, error) {
+	p, _, err := g.caller(ctx)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	st, err := g.store.Status(ctx, id)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	if st.Owner != p.Org.ID {
+		return firebreak.Status{}, firebreak.Errorf(firebreak.ENOTFOUND, "no status %q", id)
+	}
+	return st, nil
+}
