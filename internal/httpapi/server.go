@@ -30,6 +30,8 @@ type Authenticator interface {
 type Config struct {
 	Objects firebreak.ObjectService
 	Auth    Authenticator
+	// Trust serves the trust and preview endpoints; nil disables them.
+	Trust Trust
 	// Apply applies a declaration for admins (POST /v1/apply); nil disables it.
 	Apply func(ctx context.Context, d firebreak.Directory) error
 	// MaxContentLength caps request bodies; it is advertised in the API root.
@@ -105,6 +107,13 @@ func (s *Server) routes() {
 	}
 	jsonRoute("GET /v1/whoami", "whoami", s.whoami)
 	jsonRoute("POST /v1/apply", "apply", s.apply)
+	jsonRoute("POST /v1/preview", "preview", s.preview)
+	jsonRoute("GET /v1/organizations", "organizations", s.listOrganizations)
+	jsonRoute("GET /v1/organizations/{name}", "organization", s.getOrganization)
+	jsonRoute("PATCH /v1/organizations/{name}", "update_organization", s.patchOrganization)
+	jsonRoute("GET /v1/circles", "circles", s.listCircles)
+	jsonRoute("PUT /v1/circles/{circle}/members/{org}", "add_member", s.putMember)
+	jsonRoute("DELETE /v1/circles/{circle}/members/{org}", "remove_member", s.deleteMember)
 	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
 	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))
 
