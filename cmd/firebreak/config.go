@@ -33,6 +33,11 @@ type Config struct {
 	LogLevel         string   `json:"log_level"`
 	LogFormat        string   `json:"log_format"`
 	ShutdownTimeout  Duration `json:"shutdown_timeout"`
+	// AuditKey is the Ed25519 key (PEM) that signs audit checkpoints; empty means
+	// audit.key in the data directory.
+	AuditKey string `json:"audit_key"`
+	// AuditCheckpointInterval is how often the chain's head is signed.
+	AuditCheckpointInterval Duration `json:"audit_checkpoint_interval"`
 }
 
 // Duration is a time.Duration written as "30s" in the config file.
@@ -67,6 +72,8 @@ func defaultConfig() Config {
 		LogLevel:         "info",
 		LogFormat:        "json",
 		ShutdownTimeout:  Duration(30 * time.Second),
+
+		AuditCheckpointInterval: Duration(10 * time.Second),
 	}
 }
 
@@ -92,6 +99,8 @@ var configFlags = []struct{ flag, env, help string }{
 	{"log-level", "FIREBREAK_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"log-format", "FIREBREAK_LOG_FORMAT", "json or text (default json)"},
 	{"shutdown-timeout", "FIREBREAK_SHUTDOWN_TIMEOUT", "how long to let requests finish on shutdown (default 30s)"},
+	{"audit-key", "FIREBREAK_AUDIT_KEY", "Ed25519 key (PEM) that signs audit checkpoints (default DATA/audit.key)"},
+	{"audit-checkpoint-interval", "FIREBREAK_AUDIT_CHECKPOINT_INTERVAL", "how often the audit chain's head is signed (default 10s)"},
 }
 
 // newSettings defines the config flags named in which (all when which is empty) on fs.
@@ -181,6 +190,12 @@ func (c *Config) set(name, v string) error {
 		var d time.Duration
 		d, err = time.ParseDuration(v)
 		c.ShutdownTimeout = Duration(d)
+	case "audit-key":
+		c.AuditKey = v
+	case "audit-checkpoint-interval":
+		var d time.Duration
+		d, err = time.ParseDuration(v)
+		c.AuditCheckpointInterval = Duration(d)
 	}
 	if err != nil {
 		return fmt.Errorf("%q is not a valid value", v)
@@ -220,6 +235,9 @@ func (c Config) validate() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Sprintf("log_format: %q is not json or text", c.LogFormat))
+	}
+	if c.AuditCheckpointInterval < Duration(100*time.Millisecond) || c.AuditCheckpointInterval > Duration(24*time.Hour) {
+		errs = append(errs, "audit_checkpoint_interval: must be between 100ms and 24h")
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, "shutdown_timeout: must not be negative")

@@ -140,7 +140,7 @@ func TestHiddenMeansNotFound(t *testing.T) {
 	alice := h.client(t, tokAlice)
 	inbox := collectionID(t, alice, "inbox")
 	red := "indicator--" + uuidN(2)
-	unmarked := "indicator--" + uuidN(3) // default TLP (amber): provider only for now
+	unmarked := "indicator--" + uuidN(3) // default TLP (amber) without audience: vetted members
 	unknown := "indicator--" + uuidN(4)
 	green := "indicator--" + uuidN(5)
 	st, err := alice.AddObjects(ctx, inbox, raws(
@@ -157,7 +157,7 @@ func TestHiddenMeansNotFound(t *testing.T) {
 		want        []string
 	}{
 		{"provider", tokAlice, []string{red, unmarked, unknown, green}},
-		{"other vetted member", tokBob, []string{green}},
+		{"other vetted member", tokBob, []string{unmarked, green}},
 		{"pending member", tokCarol, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@
 //	firebreak apply    apply a declarative hub file
 //	firebreak import   import STIX bundles and TAXII envelopes
 //	firebreak export   export what one organisation may see as a STIX bundle
+//	firebreak audit    verify or export the tamper-evident audit log
 //	firebreak version  print the version
 package main
 
@@ -29,6 +30,7 @@ Usage:
   firebreak apply   -f FILE [--data DIR] [--store URL]
   firebreak import  [--org NAME] [--collection ALIAS] [--data DIR] FILE|DIR...
   firebreak export  --org NAME [--collection ALIAS] [--out FILE] [--data DIR]
+  firebreak audit   verify [--data DIR | --store URL | --file EXPORT] | export | key
   firebreak version
 
 Run "firebreak COMMAND -h" for the flags of a command. Settings also come from a JSON
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return importCmd(ctx, rest, stdin, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, rest, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "firebreak", firebreak.Version)
 		return nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/audit"
 	"github.com/firebreak/firebreak/internal/httpapi"
 	"github.com/firebreak/firebreak/internal/metrics"
 	"github.com/firebreak/firebreak/internal/policy"
@@ -47,6 +48,7 @@ type hub struct {
 	guard  *policy.Guard
 	server *http.Server
 	log    *slog.Logger
+	signer *audit.Signer
 }
 
 // newHub wires a hub from a configuration. The caller closes the store.
@@ -55,11 +57,22 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger})
+	keyPath, err := c.auditKeyPath()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	signer, err := audit.LoadOrCreateKey(keyPath)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store)})
 	reg := metrics.NewRegistry()
 	api := httpapi.New(httpapi.Config{
 		Objects:          guard,
 		Auth:             guard,
+		Trust:            guard,
 		Apply:            store.Apply,
 		MaxContentLength: c.MaxContentLength,
 		Limits:           c.limits(),
@@ -79,7 +92,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	return &hub{cfg: c, store: store, guard: guard, server: srv, log: logger}, nil
+	return &hub{cfg: c, store: store, guard: guard, server: srv, log: logger, signer: signer}, nil
 }
 
 // serve accepts connections on ln until ctx ends, then shuts down gracefully: it stops
@@ -97,9 +110,21 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- h.server.Serve(ln) }()
+	// Sign the audit chain's head regularly, and once more on the way out.
+	cpCtx, stopCheckpoints := context.WithCancel(context.Background())
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		h.signer.Checkpoints(cpCtx, h.store, firebreak.SystemClock{}, time.Duration(h.cfg.AuditCheckpointInterval), func(err error) {
+			h.log.Error("audit checkpoint failed", "error", err)
+		})
+	}()
+	defer func() { stopCheckpoints(); <-cpDone }()
 	h.log.Info("firebreak serving", "version", firebreak.Version, "addr", ln.Addr().String(), "tls", tlsOn, "data", h.cfg.Data)
 	select {
 	case err := <-errc:
+		stopCheckpoints()
+		<-cpDone
 		h.store.Close()
 		return err
 	case <-ctx.Done():
@@ -108,6 +133,8 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(h.cfg.ShutdownTimeout))
 	defer cancel()
 	err := h.server.Shutdown(sctx)
+	stopCheckpoints()
+	<-cpDone
 	if cerr := h.store.Close(); err == nil {
 		err = cerr
 	}
