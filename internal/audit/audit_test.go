@@ -53,7 +53,9 @@ func TestVerifyFindsTampering(t *testing.T) {
 		bad    int64
 		reason string
 	}{
-		{"edited content", func(m *Memory) { m.Entries[6].Body = bytes.Replace(m.Entries[6].Body, []byte("Acme"), []byte("Evil"), 1) }, 7, "edited"},
+		{"edited content", func(m *Memory) {
+			m.Entries[6].Body = bytes.Replace(m.Entries[6].Body, []byte("Acme"), []byte("Evil"), 1)
+		}, 7, "edited"},
 		{"edited and rehashed", func(m *Memory) {
 			// An attacker who recomputes the rest of the chain still meets the checkpoint.
 			m.Entries[6].Body = bytes.Replace(m.Entries[6].Body, []byte("Acme"), []byte("Evil"), 1)
