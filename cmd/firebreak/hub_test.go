@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/apply"
 	"github.com/firebreak/firebreak/internal/taxiiclient"
 )
@@ -84,7 +86,10 @@ func startHub(t *testing.T, mutate func(*Config)) *testHub {
 	done := make(chan error, 1)
 	go func() { done <- h.serve(ctx, ln) }()
 	th := &testHub{URL: "http://" + ln.Addr().String(), Data: c.Data, cfg: c}
-	th.stop = func() {
+	var stop func()
+	var once sync.Once
+	th.stop = func() { once.Do(stop) }
+	stop = func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -127,3 +132,9 @@ func raws(objs ...string) []json.RawMessage {
 	}
 	return out
 }
+
+func withPrincipal(ctx context.Context, p *firebreak.Principal) context.Context {
+	return firebreak.NewContext(ctx, p)
+}
+
+func firebreakFilter(limit int) firebreak.ObjectFilter { return firebreak.ObjectFilter{Limit: limit} }

@@ -404,6 +404,37 @@ func TestDifferentialPolicy(t *testing.T) {
 		if len(all) != wantAll {
 			report("%s: %d versions with match[version]=all, want %d", o.Name, len(all), wantAll)
 		}
+		// Export: what `firebreak export --org` writes is the guard's view of the
+		// organisation itself (no user, so no operator role).
+		exp := map[string]string{}
+		memberView := rd
+		memberView.Operator = false
+		for _, v := range w.versions {
+			if _, ok := decide(memberView, v); ok {
+				exp[v.id] = v.ver
+			}
+		}
+		pctx, err := guard.PrincipalFor(ctx, o.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ectx := firebreak.NewContext(ctx, pctx)
+		var exported []gotObject
+		f := firebreak.ObjectFilter{Limit: 999}
+		for {
+			page, err := guard.Objects(ectx, firebreak.AliasShared, f)
+			if err != nil {
+				t.Fatalf("%s export: %v", o.Name, err)
+			}
+			for _, ob := range page.Objects {
+				exported = append(exported, gotObject{id: ob.ID, ver: ob.Version})
+			}
+			if !page.More {
+				break
+			}
+			f.After = page.Next
+		}
+		checkSet(report, o.Name+" export", exported, exp)
 		// By id and versions, for a sample of objects (visible and not).
 		for k := 0; k < 60; k++ {
 			n := w.rng.IntN(nObjects)
