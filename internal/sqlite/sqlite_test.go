@@ -71,6 +71,13 @@ func TestPragmas(t *testing.T) {
 		{s.r, "reader", "wal", "journal_mode"},
 		{s.r, "reader", "1", "query_only"},
 		{s.r, "reader", "1", "foreign_keys"},
+		// Mapped pages count in the resident set: a large database must not be mapped.
+		{s.w, "writer", "0", "mmap_size"},
+		{s.r, "reader", "0", "mmap_size"},
+		{s.c, "checkpointer", "0", "mmap_size"},
+		{s.w, "writer", fmt.Sprint(-connCache >> 10), "cache_size"},
+		{s.r, "reader", fmt.Sprint(-connCache >> 10), "cache_size"},
+		{s.c, "checkpointer", fmt.Sprint(-checkpointerCache >> 10), "cache_size"},
 	} {
 		var got string
 		if err := c.db.QueryRow("PRAGMA " + c.pragm).Scan(&got); err != nil {
