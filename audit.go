@@ -73,7 +73,9 @@ func AuditHash(seq int64, prev, body []byte) []byte {
 type AuditStore interface {
 	// AppendAudit appends one entry per body, in order, after the current last entry,
 	// computing Prev and Hash; it is atomic and durable on return (EUNAVAILABLE when the
-	// log cannot be written).
+	// log cannot be written). An empty body is EINVALID. The same holds for the audit
+	// bodies that other writes (Ingest, Delete, Apply, PutDisclosure) take: when one
+	// cannot be appended, the whole write fails and leaves nothing behind.
 	AppendAudit(ctx context.Context, bodies ...[]byte) ([]AuditEntry, error)
 	// AuditEntries returns up to limit entries with Seq above after, in order.
 	AuditEntries(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
@@ -83,3 +85,12 @@ type AuditStore interface {
 	PutAuditCheckpoint(ctx context.Context, c AuditCheckpoint) error
 	AuditCheckpoints(ctx context.Context) ([]AuditCheckpoint, error)
 }
+
+// Audit actions of disclosure cases.
+const (
+	AuditDisclosureRequest = "disclosure.request"
+	AuditDisclosureGrant   = "disclosure.grant"
+	AuditDisclosureRefuse  = "disclosure.refuse"
+	AuditDisclosureExpire  = "disclosure.expire"
+	AuditGrantedRead       = "read.granted" // a reader read objects only a disclosure grant lets it see
+)

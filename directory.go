@@ -265,7 +265,8 @@ type DirectoryStore interface {
 	// Apply makes the store hold the declared directory, in one transaction. Names that
 	// the declaration refers to must exist in it or in the store (EINVALID otherwise).
 	// Every change advances the epoch.
-	Apply(ctx context.Context, d Directory) error
+	// The audit bodies are appended in the same transaction.
+	Apply(ctx context.Context, d Directory, audit ...[]byte) error
 	// Hub returns this hub's description. Before the first Apply, Name, Country and
 	// Operator are empty but UUID and IdentityID are set: they are made when the store is
 	// created and never change.

@@ -98,6 +98,9 @@ type Visibility struct {
 	// that Owner provided (a provider always sees its own).
 	Now   time.Time
 	Owner int64
+	// Granted admits every version of these objects besides what the policies admit,
+	// expired or not: a provider's disclosure grant to this reader.
+	Granted []string
 }
 
 // IngestItem is one validated object ready to be stored.
@@ -144,7 +147,9 @@ type PolicyRecord struct {
 type ObjectStore interface {
 	// Ingest stores items for provider atomically: all or nothing, durable on return. The
 	// date added is the store's clock at commit, never earlier than any date added before.
-	Ingest(ctx context.Context, provider int64, items []IngestItem) ([]IngestResult, error)
+	// The audit bodies are appended to the audit log in the same transaction: when they
+	// cannot be, nothing is stored.
+	Ingest(ctx context.Context, provider int64, items []IngestItem, audit ...[]byte) ([]IngestResult, error)
 	// Objects returns the versions that match f and vis, in (date added, seq) order.
 	// Versions the reader may not see are absent from everything, including which version
 	// counts as first or last.
@@ -152,7 +157,7 @@ type ObjectStore interface {
 	// Delete removes the versions of id that provider provided and that match the version
 	// filters (a zero VersionFilter here means every version); it returns how many it
 	// removed, 0 when there were none.
-	Delete(ctx context.Context, provider int64, id string, versions VersionFilter, specVersions []string) (int, error)
+	Delete(ctx context.Context, provider int64, id string, versions VersionFilter, specVersions []string, audit ...[]byte) (int, error)
 	// Policies returns the stored policies with an id above afterID, ascending.
 	Policies(ctx context.Context, afterID int64) ([]PolicyRecord, error)
 	// PutStatus stores the status of a submission; Status reads it back (ENOTFOUND).
@@ -166,6 +171,7 @@ type Store interface {
 	DirectoryStore
 	ObjectStore
 	AuditStore
+	DisclosureStore
 	Close() error
 }
 

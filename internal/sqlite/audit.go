@@ -35,6 +35,14 @@ func (s *Store) AppendAudit(ctx context.Context, bodies ...[]byte) ([]firebreak.
 // appendAudit appends entries inside tx, so that an action and its audit entry commit
 // together or not at all.
 func appendAudit(ctx context.Context, tx *sql.Tx, bodies [][]byte) ([]firebreak.AuditEntry, error) {
+	if len(bodies) == 0 {
+		return nil, nil
+	}
+	for _, b := range bodies {
+		if len(b) == 0 {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "an audit entry is empty; nothing is written")
+		}
+	}
 	var seq int64
 	prev := make([]byte, 32)
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)

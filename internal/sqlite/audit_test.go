@@ -7,3 +7,7 @@ import (
 )
 
 func TestAuditConformance(t *testing.T) { storetest.RunAudit(t, opener()) }
+
+func TestDisclosureConformance(t *testing.T) { storetest.RunDisclosure(t, opener()) }
+
+func TestAuditedWritesConformance(t *testing.T) { storetest.RunAuditedWrites(t, opener()) }

@@ -16,7 +16,7 @@ import (
 // matched by name; those the declaration does not mention stay as they are. Each
 // statement changes a row only when a value differs, so applying the same directory again
 // changes nothing and leaves the epoch alone, while any real change advances it by one.
-func (s *Store) Apply(ctx context.Context, d firebreak.Directory) error {
+func (s *Store) Apply(ctx context.Context, d firebreak.Directory, audit ...[]byte) error {
 	// validateDirectory normalises in place: work on copies, not on the caller's slices.
 	d.Organizations = slices.Clone(d.Organizations)
 	d.Circles = slices.Clone(d.Circles)
@@ -36,6 +36,10 @@ func (s *Store) Apply(ctx context.Context, d firebreak.Directory) error {
 	if a.changes > 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'epoch'`); err != nil {
 			return mapErr(err, "cannot apply the directory")
+		}
+		// Only a real change is an event for the record.
+		if _, err := appendAudit(ctx, tx, audit); err != nil {
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -70,13 +70,13 @@ type heldVersion struct {
 // transaction, but never earlier than any date added before, so that dates added never
 // go back even when the clock does. The transaction is synced to disk before Ingest
 // returns.
-func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, error) {
+func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
 	for i, it := range items {
 		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
 			return nil, firebreak.Errorf(firebreak.EINVALID, "item %d: id, type and the object itself are required", i+1)
 		}
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && len(audit) == 0 {
 		return []firebreak.IngestResult{}, nil
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -84,6 +84,10 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer tx.Rollback()
+	// The record of the submission commits with it or not at all.
+	if _, err := appendAudit(ctx, tx, audit); err != nil {
+		return nil, err
+	}
 
 	var lastSeq, maxAdded int64
 	if err := tx.QueryRowContext(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1`).
@@ -317,7 +321,12 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 		if vis.Except {
 			not = "NOT "
 		}
-		fmt.Fprintf(&q.b, " AND %s.policy %sIN (SELECT value FROM json_each(%s))", a, not, q.arg(jsonInts(vis.Policies)))
+		fmt.Fprintf(&q.b, " AND (%s.policy %sIN (SELECT value FROM json_each(%s))", a, not, q.arg(jsonInts(vis.Policies)))
+		if len(vis.Granted) > 0 {
+			// A disclosure grant admits named objects whatever their policy.
+			fmt.Fprintf(&q.b, " OR %s.id IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(vis.Granted)))
+		}
+		q.b.WriteString(")")
 	}
 	if vis.Provider != 0 {
 		fmt.Fprintf(&q.b, " AND %s.provider = %s", a, q.arg(vis.Provider))
@@ -329,6 +338,9 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 		fmt.Fprintf(&q.b, " AND (%s.expires = 0 OR %s.expires > %s", a, a, q.arg(vis.Now.UnixMicro()))
 		if vis.Owner != 0 {
 			fmt.Fprintf(&q.b, " OR %s.provider = %s", a, q.arg(vis.Owner))
+		}
+		if len(vis.Granted) > 0 {
+			fmt.Fprintf(&q.b, " OR %s.id IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(vis.Granted)))
 		}
 		q.b.WriteString(")")
 	}
@@ -459,7 +471,7 @@ func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *o
 
 // nothingVisible reports whether vis admits no version at all.
 func nothingVisible(vis firebreak.Visibility) bool {
-	return !vis.All && !vis.Except && len(vis.Policies) == 0
+	return !vis.All && !vis.Except && len(vis.Policies) == 0 && len(vis.Granted) == 0
 }
 
 // Objects returns the versions that match f and vis, in (date added, seq) order. Next is
@@ -517,7 +529,7 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 // specVersions (a zero VersionFilter means every version), and returns how many it
 // removed. First and last are decided among the provider's versions that pass
 // specVersions.
-func (s *Store) Delete(ctx context.Context, provider int64, id string, versions firebreak.VersionFilter, specVersions []string) (int, error) {
+func (s *Store) Delete(ctx context.Context, provider int64, id string, versions firebreak.VersionFilter, specVersions []string, audit ...[]byte) (int, error) {
 	if versions.IsZero() {
 		versions.All = true
 	}
@@ -531,7 +543,12 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	q.visible("o", vis, specVersions)
 	q.versions(versions, vis, specVersions)
 	q.b.WriteString(")")
-	res, err := s.w.ExecContext(ctx, q.b.String(), q.args...)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, q.b.String(), q.args...)
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
@@ -539,6 +556,16 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
+	if n == 0 {
+		return 0, nil // nothing happened, nothing to record
+	}
+	if _, err := appendAudit(ctx, tx, audit); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	s.committed()
 	return int(n), nil
 }
 

@@ -150,3 +150,103 @@ func testAuditDurability(f *fixture) {
 	}
 	checkChain(f, 3, 10)
 }
+
+// RunAuditedWrites checks that writes and their audit entries commit together.
+func RunAuditedWrites(t *testing.T, o Opener) {
+	t.Helper()
+	for _, tc := range []struct {
+		name string
+		fn   func(*fixture)
+	}{
+		{"IngestAudited", testIngestAudited},
+		{"DeleteAudited", testDeleteAudited},
+		{"ApplyAudited", testApplyAudited},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(newFixture(t, o))
+		})
+	}
+}
+
+func (f *fixture) auditLen() int64 {
+	f.Helper()
+	h, err := f.s.AuditHead(f.ctx)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return h.Seq
+}
+
+func testIngestAudited(f *fixture) {
+	p := f.orgs("p")[0]
+	id := "indicator--00000000-0000-4000-8000-0000000000a1"
+	if _, err := f.s.Ingest(f.ctx, p, []firebreak.IngestItem{Item(id, ts(1), "2.1", `{"a":1}`)}, []byte(`{"action":"object.submit"}`)); err != nil {
+		f.Fatal(err)
+	}
+	if n := f.auditLen(); n != 1 {
+		f.Errorf("audit has %d entries after an audited ingest, want 1", n)
+	}
+	// An audit entry that cannot be written fails the ingest and leaves no trace.
+	id2 := "indicator--00000000-0000-4000-8000-0000000000a2"
+	if _, err := f.s.Ingest(f.ctx, p, []firebreak.IngestItem{Item(id2, ts(1), "2.1", `{"a":1}`)}, nil); err == nil {
+		f.Fatalf("Ingest with an unwritable audit entry succeeded")
+	}
+	page, err := f.s.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{id2}})
+	if err != nil || len(page.Objects) != 0 {
+		f.Errorf("the failed ingest left %d objects behind (%v)", len(page.Objects), err)
+	}
+	pols, _ := f.s.Policies(f.ctx, 0)
+	if len(pols) != 1 {
+		f.Errorf("the failed ingest left %d policies, want the 1 from before", len(pols))
+	}
+	if n := f.auditLen(); n != 1 {
+		f.Errorf("audit has %d entries after the failed ingest, want 1", n)
+	}
+}
+
+func testDeleteAudited(f *fixture) {
+	p := f.orgs("p")[0]
+	id := "indicator--00000000-0000-4000-8000-0000000000b1"
+	f.ingest(p, Item(id, ts(1), "2.1", `{"a":1}`))
+	if n, err := f.s.Delete(f.ctx, p, id, firebreak.VersionFilter{}, nil, nil); err == nil {
+		f.Fatalf("Delete with an unwritable audit entry removed %d versions", n)
+	}
+	page, _ := f.s.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{id}})
+	if len(page.Objects) != 1 {
+		f.Fatalf("the failed delete removed the object")
+	}
+	if n, err := f.s.Delete(f.ctx, p, id, firebreak.VersionFilter{}, nil, []byte(`{"action":"object.delete"}`)); err != nil || n != 1 {
+		f.Fatalf("Delete = %d, %v", n, err)
+	}
+	if n := f.auditLen(); n != 1 {
+		f.Errorf("audit has %d entries after a delete, want 1", n)
+	}
+	if n, err := f.s.Delete(f.ctx, p, id, firebreak.VersionFilter{}, nil, []byte(`{"action":"object.delete"}`)); err != nil || n != 0 {
+		f.Fatalf("second Delete = %d, %v", n, err)
+	}
+	if n := f.auditLen(); n != 1 {
+		f.Errorf("a delete that removed nothing was recorded")
+	}
+}
+
+func testApplyAudited(f *fixture) {
+	d := firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{{Name: "a", Country: "US", Type: firebreak.TypePrivate, Status: firebreak.OrgVetted}}}
+	if err := f.s.Apply(f.ctx, d, []byte(`{"action":"directory.apply"}`)); err != nil {
+		f.Fatal(err)
+	}
+	if err := f.s.Apply(f.ctx, d, []byte(`{"action":"directory.apply"}`)); err != nil {
+		f.Fatal(err)
+	}
+	if n := f.auditLen(); n != 1 {
+		f.Errorf("audit has %d entries after applying one change twice, want 1", n)
+	}
+	d.Organizations[0].Status = firebreak.OrgSuspended
+	if err := f.s.Apply(f.ctx, d, nil); err == nil {
+		f.Fatalf("Apply with an unwritable audit entry succeeded")
+	}
+	o, _ := f.s.OrganizationByName(f.ctx, "a")
+	if o.Status != firebreak.OrgVetted {
+		f.Errorf("the failed apply changed the status to %s", o.Status)
+	}
+}
