@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/firebreak/firebreak/internal/apply"
+	"github.com/firebreak/firebreak/internal/policy"
 )
 
 func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -43,7 +44,8 @@ func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer store.Close()
-	if err := store.Apply(ctx, d); err != nil {
+	guard := policy.NewGuard(store, policy.Options{})
+	if err := guard.ApplyDirectory(ctx, d); err != nil {
 		return fmt.Errorf("%s: %w", *file, err)
 	}
 	fmt.Fprintf(stdout, "applied %s: %d organisations, %d users, %d circles, %d peers\n",

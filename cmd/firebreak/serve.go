@@ -73,7 +73,9 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		Objects:          guard,
 		Auth:             guard,
 		Trust:            guard,
-		Apply:            store.Apply,
+		Disclosures:      guard,
+		Audit:            store,
+		Apply:            guard.ApplyDirectory,
 		MaxContentLength: c.MaxContentLength,
 		Limits:           c.limits(),
 		Logger:           logger,
@@ -119,12 +121,31 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 			h.log.Error("audit checkpoint failed", "error", err)
 		})
 	}()
-	defer func() { stopCheckpoints(); <-cpDone }()
+	// Requests unanswered at their deadline are refused, on the record, even if nobody
+	// looks at them.
+	expDone := make(chan struct{})
+	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
+	go func() {
+		defer close(expDone)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-cpCtx.Done():
+				return
+			case <-t.C:
+				if err := h.guard.ExpireDisclosures(cpCtx); err != nil && cpCtx.Err() == nil {
+					h.log.Error("expiring disclosure requests failed", "error", err)
+				}
+			}
+		}
+	}()
 	h.log.Info("firebreak serving", "version", firebreak.Version, "addr", ln.Addr().String(), "tls", tlsOn, "data", h.cfg.Data)
 	select {
 	case err := <-errc:
 		stopCheckpoints()
 		<-cpDone
+		<-expDone
 		h.store.Close()
 		return err
 	case <-ctx.Done():
@@ -135,6 +156,7 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 	err := h.server.Shutdown(sctx)
 	stopCheckpoints()
 	<-cpDone
+	<-expDone
 	if cerr := h.store.Close(); err == nil {
 		err = cerr
 	}

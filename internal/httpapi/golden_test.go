@@ -56,7 +56,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	guard := policy.NewGuard(store, policy.Options{DefaultTLP: firebreak.TLPAmber})
-	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard, Apply: store.Apply, MaxContentLength: 1 << 20}).Handler())
+	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard, Apply: guard.ApplyDirectory, MaxContentLength: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }

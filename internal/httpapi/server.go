@@ -32,6 +32,14 @@ type Config struct {
 	Auth    Authenticator
 	// Trust serves the trust and preview endpoints; nil disables them.
 	Trust Trust
+	// Disclosures serves disclosure requests and the transparency report; nil disables
+	// them.
+	Disclosures Disclosures
+	// Audit serves the audit log to auditors; nil disables it.
+	Audit interface {
+		AuditEntries(ctx context.Context, after int64, limit int) ([]firebreak.AuditEntry, error)
+		AuditCheckpoints(ctx context.Context) ([]firebreak.AuditCheckpoint, error)
+	}
 	// Apply applies a declaration for admins (POST /v1/apply); nil disables it.
 	Apply func(ctx context.Context, d firebreak.Directory) error
 	// MaxContentLength caps request bodies; it is advertised in the API root.
@@ -114,6 +122,11 @@ func (s *Server) routes() {
 	jsonRoute("GET /v1/circles", "circles", s.listCircles)
 	jsonRoute("PUT /v1/circles/{circle}/members/{org}", "add_member", s.putMember)
 	jsonRoute("DELETE /v1/circles/{circle}/members/{org}", "remove_member", s.deleteMember)
+	jsonRoute("POST /v1/disclosures", "ask_disclosure", s.askDisclosure)
+	jsonRoute("GET /v1/disclosures", "disclosures", s.listDisclosures)
+	jsonRoute("POST /v1/disclosures/{id}/decision", "decide_disclosure", s.decideDisclosure)
+	jsonRoute("GET /v1/audit", "audit", s.auditEntries)
+	s.mux.Handle("GET /v1/transparency", s.wrap("transparency", jsonErrors, s.transparency))
 	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
 	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))
 

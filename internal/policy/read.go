@@ -33,6 +33,13 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 	if err != nil {
 		return firebreak.Page{}, err
 	}
+	var identity []string
+	if c.Alias == firebreak.AliasShared {
+		// Disclosure grants in force add exactly the objects they name, for this reader.
+		if vis.Granted, identity, err = g.grants(ctx, r.Org.ID, now); err != nil {
+			return firebreak.Page{}, err
+		}
+	}
 	page, err := g.store.Objects(ctx, vis, f)
 	if err != nil {
 		return firebreak.Page{}, err
@@ -40,15 +47,15 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 	if c.Alias == firebreak.AliasMine {
 		return page, nil // the provider's own, as submitted
 	}
-	return g.present(ctx, p, r, d, page)
+	return g.present(ctx, p, r, d, page, vis.Granted, identity)
 }
 
 // present turns a page the store returned into what the reader receives, and records the
 // operator reads that need recording. The store already left out what the reader may not
 // see; this only reshapes what it may.
-func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page) (firebreak.Page, error) {
+func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page, granted, identity []string) (firebreak.Page, error) {
 	decisions := map[int64]Decision{}
-	var restricted []string
+	var restricted, grantedReads []string
 	for i := range page.Objects {
 		o := &page.Objects[i]
 		dec, ok := decisions[o.Policy]
@@ -64,8 +71,20 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			dec = Decide(r, d.provider(pi.provider), pi.doc)
 			decisions[o.Policy] = dec
 		}
-		if !dec.Visible {
-			return firebreak.Page{}, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)
+		_, byGrant := slices.BinarySearch(granted, o.ID)
+		_, named := slices.BinarySearch(identity, o.ID)
+		if !dec.Visible || byGrant && !dec.Own && (dec.AsOperator || !g.policyAdmits(r, d, o)) {
+			if !byGrant {
+				return firebreak.Page{}, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)
+			}
+			// Visible only because its provider granted it to this reader: the object as
+			// granted, the provider unnamed unless an identity grant names it, and the
+			// read on the record.
+			grantedReads = append(grantedReads, o.ID)
+			if o.Raw != nil && !named {
+				o.Raw = g.anonymise(o.Raw, d, o.Provider)
+			}
+			continue
 		}
 		if dec.AsOperator {
 			restricted = append(restricted, o.ID)
@@ -77,8 +96,13 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 		if len(dec.Remove) > 0 {
 			o.Raw = stix.Redact(o.Raw, dec.Remove)
 		}
-		if !dec.NameProvider {
+		if !dec.NameProvider && !named {
 			o.Raw = g.anonymise(o.Raw, d, o.Provider)
+		}
+	}
+	if len(grantedReads) > 0 {
+		if err := g.record(ctx, p, firebreak.AuditGrantedRead, grantedReads, "read under a disclosure grant"); err != nil {
+			return firebreak.Page{}, err
 		}
 	}
 	if len(restricted) > 0 {
@@ -191,4 +215,17 @@ func (g *Guard) loadPolicies(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// policyAdmits reports whether the reader may see o by its policy alone, as a member
+// (expiry included), without any grant.
+func (g *Guard) policyAdmits(r Reader, d *directory, o *firebreak.Object) bool {
+	if !o.Expires.IsZero() && !g.opts.Clock.Now().Before(o.Expires) && o.Provider != r.Org.ID {
+		return false
+	}
+	g.mu.Lock()
+	pi := g.policies[o.Policy]
+	g.mu.Unlock()
+	r.Operator = false
+	return Decide(r, d.provider(pi.provider), pi.doc).Visible
 }

@@ -163,10 +163,8 @@ func (g *Guard) UpdateOrganization(ctx context.Context, name string, patch OrgPa
 	if len(changes) == 0 {
 		return g.orgView(d, d.orgs[id]), nil
 	}
-	if err := g.record(ctx, p, firebreak.AuditDirectory, nil, "organization "+name+": "+strings.Join(changes, ", ")); err != nil {
-		return OrgView{}, err
-	}
-	if err := g.store.Apply(ctx, firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{decl}}); err != nil {
+	ev := g.event(p, firebreak.AuditDirectory, nil, "organization "+name+": "+strings.Join(changes, ", "))
+	if err := g.store.Apply(ctx, firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{decl}}, ev); err != nil {
 		return OrgView{}, err
 	}
 	d, err = g.directory(ctx)
@@ -225,8 +223,20 @@ func (g *Guard) SetMembership(ctx context.Context, circle, org string, member bo
 		names = append(names, org)
 		verb = "joined"
 	}
-	if err := g.record(ctx, p, firebreak.AuditMembership, nil, org+" "+verb+" circle "+circle); err != nil {
-		return err
+	ev := g.event(p, firebreak.AuditMembership, nil, org+" "+verb+" circle "+circle)
+	return g.store.Apply(ctx, firebreak.Directory{Circles: []firebreak.DeclaredCircle{{Name: c.Name, Members: names, Rules: c.Rules}}}, ev)
+}
+
+// ApplyDirectory applies a declaration for an admin (or, with no principal in ctx, for
+// the CLI run by the hub's administrator), with the change on the record in the same
+// transaction.
+func (g *Guard) ApplyDirectory(ctx context.Context, d firebreak.Directory) error {
+	p := firebreak.PrincipalFrom(ctx)
+	if p == nil {
+		p = &firebreak.Principal{User: firebreak.User{Name: "cli"}}
+	} else if !p.User.HasRole(firebreak.RoleAdmin) {
+		return firebreak.Errorf(firebreak.EFORBIDDEN, "applying a declaration needs the admin role")
 	}
-	return g.store.Apply(ctx, firebreak.Directory{Circles: []firebreak.DeclaredCircle{{Name: c.Name, Members: names, Rules: c.Rules}}})
+	detail := fmt.Sprintf("declaration applied: %d organisations, %d users, %d circles, %d peers", len(d.Organizations), len(d.Users), len(d.Circles), len(d.Peers))
+	return g.store.Apply(ctx, d, g.event(p, firebreak.AuditDirectory, nil, detail))
 }

@@ -61,23 +61,27 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 			PolicyDoc: compiled[i].Doc.Encode(), Expires: compiled[i].Expires, Raw: o.Raw,
 		}
 	}
-	if len(items) > 0 {
-		res, err := g.store.Ingest(ctx, p.Org.ID, items)
-		if err != nil {
-			return firebreak.Status{}, err
-		}
-		for i, r := range res {
-			switch r.Outcome {
-			case firebreak.Stored, firebreak.Duplicate:
-				detail := firebreak.StatusDetail{ID: items[i].ID, Version: r.Object.Version}
-				if u := compiled[i].Doc.Unknown; len(u) > 0 {
-					detail.Message = fmt.Sprintf("held: the hub does not understand marking %s; only you and the hub operators can see this object", strings.Join(u, ", "))
-				}
-				st.Successes = append(st.Successes, detail)
-			default:
-				st.Failures = append(st.Failures, firebreak.StatusDetail{ID: items[i].ID, Version: items[i].Version,
-					Message: "this id belongs to another provider; only it may add versions"})
+	// The submission is on the record, in the same transaction as the objects it stores.
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	ev := g.event(p, firebreak.AuditSubmit, ids, fmt.Sprintf("%d objects to %s: %d valid, %d rejected", len(objects), c.Alias, len(items), len(st.Failures)))
+	res, err := g.store.Ingest(ctx, p.Org.ID, items, ev)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	for i, r := range res {
+		switch r.Outcome {
+		case firebreak.Stored, firebreak.Duplicate:
+			detail := firebreak.StatusDetail{ID: items[i].ID, Version: r.Object.Version}
+			if u := compiled[i].Doc.Unknown; len(u) > 0 {
+				detail.Message = fmt.Sprintf("held: the hub does not understand marking %s; only you and the hub operators can see this object", strings.Join(u, ", "))
 			}
+			st.Successes = append(st.Successes, detail)
+		default:
+			st.Failures = append(st.Failures, firebreak.StatusDetail{ID: items[i].ID, Version: items[i].Version,
+				Message: "this id belongs to another provider; only it may add versions"})
 		}
 	}
 	if keep {
@@ -197,7 +201,7 @@ func (g *Guard) Delete(ctx context.Context, collection, id string, versions fire
 	if !c.CanRead || !c.CanWrite {
 		return firebreak.Errorf(firebreak.EFORBIDDEN, "objects cannot be deleted through collection %q", c.Alias)
 	}
-	n, err := g.store.Delete(ctx, p.Org.ID, id, versions, specVersions)
+	n, err := g.store.Delete(ctx, p.Org.ID, id, versions, specVersions, g.event(p, firebreak.AuditDelete, []string{id}, "deleted by its provider"))
 	if err != nil {
 		return err
 	}

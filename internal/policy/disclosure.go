@@ -1,0 +1,372 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// Disclosure deadlines.
+const (
+	DefaultDisclosureDeadline = 14 * 24 * time.Hour
+	MaxDisclosureDeadline     = 90 * 24 * time.Hour
+	MaxGrant                  = 365 * 24 * time.Hour
+)
+
+// DisclosureAsk is a request as a requester makes it.
+type DisclosureAsk struct {
+	Kind string `json:"kind"` // objects or identity
+	// Provider names the organisation asked, when the requester knows it.
+	Provider string   `json:"provider"`
+	Objects  []string `json:"objects"`
+	Purpose  string   `json:"purpose"`
+	// Deadline is how long the provider has to answer (default 14 days, at most 90).
+	Deadline string `json:"deadline"`
+}
+
+// DisclosureView is a request as one party sees it. The requester never learns the
+// provider unless it named it itself, or an identity request is granted.
+type DisclosureView struct {
+	firebreak.DisclosureRequest
+	Role          string `json:"role"` // requester, provider or operator
+	Requester     string `json:"requester,omitempty"`
+	RequesterType string `json:"requester_type,omitempty"`
+	Provider      string `json:"provider,omitempty"`
+}
+
+// RequestDisclosure opens disclosure cases: one per provider concerned. Object ids that
+// no provider holds still open a case (that will expire), so that asking reveals nothing
+// about what exists.
+func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]DisclosureView, error) {
+	p, d, err := g.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ask.Kind != firebreak.DisclosureObjects && ask.Kind != firebreak.DisclosureIdentity {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "kind must be objects or identity")
+	}
+	if strings.TrimSpace(ask.Purpose) == "" || len(ask.Purpose) > 2000 {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "purpose is required (at most 2000 characters): the provider decides on it")
+	}
+	if len(ask.Objects) > 1000 {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "at most 1000 objects per request")
+	}
+	for _, id := range ask.Objects {
+		if !stix.ValidID(id) {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "%q is not a STIX identifier", clip(id))
+		}
+	}
+	if ask.Provider == "" && len(ask.Objects) == 0 {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "name the provider or the objects")
+	}
+	if ask.Kind == firebreak.DisclosureIdentity && len(ask.Objects) == 0 {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "an identity request names the objects whose provider it asks for")
+	}
+	deadline := DefaultDisclosureDeadline
+	if ask.Deadline != "" {
+		v, err := time.ParseDuration(ask.Deadline)
+		if err != nil || v < time.Minute || v > MaxDisclosureDeadline {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "deadline %q is not a duration between 1m and %s", clip(ask.Deadline), MaxDisclosureDeadline)
+		}
+		deadline = v
+	}
+	// Group the objects by provider.
+	groups := map[int64][]string{}
+	if ask.Provider != "" {
+		id, ok := d.byName[ask.Provider]
+		if !ok {
+			return nil, firebreak.Errorf(firebreak.ENOTFOUND, "no organisation %q", ask.Provider)
+		}
+		groups[id] = slices.Clone(ask.Objects)
+	} else {
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
+			IDs: ask.Objects, Versions: firebreak.VersionFilter{Last: true}, Limit: len(ask.Objects), MetadataOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		held := map[string]bool{}
+		for _, o := range page.Objects {
+			groups[o.Provider] = append(groups[o.Provider], o.ID)
+			held[o.ID] = true
+		}
+		for _, id := range ask.Objects {
+			if !held[id] {
+				groups[0] = append(groups[0], id)
+			}
+		}
+	}
+	now := g.opts.Clock.Now()
+	var out []DisclosureView
+	provs := make([]int64, 0, len(groups))
+	for prov := range groups {
+		provs = append(provs, prov)
+	}
+	slices.Sort(provs)
+	for _, prov := range provs {
+		r := firebreak.DisclosureRequest{
+			ID: strings.TrimPrefix(stix.NewID("r"), "r--"), Kind: ask.Kind, Requester: p.Org.ID, RequesterUser: p.User.Name,
+			Provider: prov, Objects: groups[prov], Purpose: ask.Purpose, Created: now, Deadline: now.Add(deadline),
+			State: firebreak.DisclosureOpen,
+		}
+		if r.Objects == nil {
+			r.Objects = []string{}
+		}
+		e := g.event(p, firebreak.AuditDisclosureRequest, r.Objects, fmt.Sprintf("request %s (%s) to %s: %s", r.ID, r.Kind, d.orgs[prov].Name, r.Purpose))
+		if err := g.store.PutDisclosure(ctx, r, e); err != nil {
+			return nil, err
+		}
+		out = append(out, g.disclosureView(p, d, r, ask.Provider != ""))
+	}
+	return out, nil
+}
+
+// event renders an audit event as the body the chain commits to.
+func (g *Guard) event(p *firebreak.Principal, action string, objects []string, detail string) []byte {
+	e := firebreak.AuditEvent{Time: g.opts.Clock.Now().UTC(), Action: action, User: p.User.Name, Org: p.Org.Name, Objects: objects, Detail: detail}
+	b, _ := json.Marshal(e)
+	return b
+}
+
+// disclosureView shows r to p. named says whether the requester named the provider.
+func (g *Guard) disclosureView(p *firebreak.Principal, d *directory, r firebreak.DisclosureRequest, named bool) DisclosureView {
+	v := DisclosureView{DisclosureRequest: r}
+	req := d.orgs[r.Requester]
+	switch {
+	case p.Org.ID == r.Provider && r.Provider != 0:
+		v.Role, v.Requester, v.RequesterType = "provider", req.Name, string(req.Type)
+		v.Provider = p.Org.Name
+	case p.Org.ID == r.Requester:
+		v.Role = "requester"
+		v.Requester = req.Name
+		if named || r.Kind == firebreak.DisclosureIdentity && r.State == firebreak.DisclosureGranted {
+			v.Provider = d.orgs[r.Provider].Name
+		}
+	default:
+		v.Role, v.Requester, v.RequesterType = "operator", req.Name, string(req.Type)
+		v.Provider = d.orgs[r.Provider].Name
+	}
+	return v
+}
+
+// expire turns open requests past their deadline into expired ones: silence is refusal.
+func (g *Guard) expire(ctx context.Context, rs []firebreak.DisclosureRequest) ([]firebreak.DisclosureRequest, error) {
+	now := g.opts.Clock.Now()
+	for i, r := range rs {
+		if r.State != firebreak.DisclosureOpen || now.Before(r.Deadline) {
+			continue
+		}
+		r.State, r.Decided = firebreak.DisclosureExpired, r.Deadline
+		sys := &firebreak.Principal{User: firebreak.User{Name: "hub"}}
+		if err := g.store.PutDisclosure(ctx, r, g.event(sys, firebreak.AuditDisclosureExpire, r.Objects, "request "+r.ID+" expired unanswered: refused")); err != nil {
+			return nil, err
+		}
+		rs[i] = r
+	}
+	return rs, nil
+}
+
+// ExpireDisclosures expires every open request past its deadline; the server runs it
+// regularly so that the record shows the refusal even if nobody looks.
+func (g *Guard) ExpireDisclosures(ctx context.Context) error {
+	rs, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{State: firebreak.DisclosureOpen})
+	if err != nil {
+		return err
+	}
+	_, err = g.expire(ctx, rs)
+	return err
+}
+
+// Disclosures lists the cases the caller is party to; operators and auditors see all.
+func (g *Guard) Disclosures(ctx context.Context) ([]DisclosureView, error) {
+	p, d, err := g.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rs []firebreak.DisclosureRequest
+	if p.Operator || p.User.HasRole(firebreak.RoleAuditor) {
+		if rs, err = g.store.Disclosures(ctx, firebreak.DisclosureFilter{}); err != nil {
+			return nil, err
+		}
+	} else {
+		mine, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{Requester: p.Org.ID})
+		if err != nil {
+			return nil, err
+		}
+		asked, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{Provider: p.Org.ID})
+		if err != nil {
+			return nil, err
+		}
+		rs = append(mine, asked...)
+	}
+	if rs, err = g.expire(ctx, rs); err != nil {
+		return nil, err
+	}
+	out := make([]DisclosureView, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, g.disclosureView(p, d, r, false))
+	}
+	return out, nil
+}
+
+// Decision is a provider's answer to a disclosure request.
+type DisclosureDecision struct {
+	Grant bool `json:"grant"`
+	// For a grant: the objects (of the provider's own, among those asked, or any of its
+	// own when none were named), the purpose they may be used for, and until when.
+	Objects []string `json:"objects"`
+	Purpose string   `json:"purpose"`
+	Expires string   `json:"expires"`
+	// For a refusal: why (shown to the requester).
+	Reason string `json:"reason"`
+}
+
+// DecideDisclosure records the provider's grant or refusal. Only the provider asked may
+// decide; an operator cannot decide on its behalf.
+func (g *Guard) DecideDisclosure(ctx context.Context, id string, dec DisclosureDecision) (DisclosureView, error) {
+	p, d, err := g.caller(ctx)
+	if err != nil {
+		return DisclosureView{}, err
+	}
+	r, err := g.store.Disclosure(ctx, id)
+	if err != nil {
+		return DisclosureView{}, err
+	}
+	if r.Provider == 0 || r.Provider != p.Org.ID {
+		if r.Requester == p.Org.ID || p.Operator || p.User.HasRole(firebreak.RoleAuditor) {
+			return DisclosureView{}, firebreak.Errorf(firebreak.EFORBIDDEN, "only the provider asked can grant or refuse; operators broker requests but cannot decide them")
+		}
+		return DisclosureView{}, firebreak.Errorf(firebreak.ENOTFOUND, "no disclosure request %q", clip(id))
+	}
+	rs, err := g.expire(ctx, []firebreak.DisclosureRequest{r})
+	if err != nil {
+		return DisclosureView{}, err
+	}
+	if r = rs[0]; r.State != firebreak.DisclosureOpen {
+		return DisclosureView{}, firebreak.Errorf(firebreak.ECONFLICT, "request %s is already %s", r.ID, r.State)
+	}
+	now := g.opts.Clock.Now()
+	r.Decided = now
+	var ev []byte
+	if !dec.Grant {
+		r.State, r.Reason = firebreak.DisclosureRefused, clip(dec.Reason)
+		ev = g.event(p, firebreak.AuditDisclosureRefuse, r.Objects, "request "+r.ID+" refused: "+r.Reason)
+	} else {
+		exp, err := time.Parse(time.RFC3339Nano, dec.Expires)
+		if err != nil || !exp.After(now) || exp.Sub(now) > MaxGrant {
+			return DisclosureView{}, firebreak.Errorf(firebreak.EINVALID, "expires must be an RFC 3339 time within a year from now")
+		}
+		if strings.TrimSpace(dec.Purpose) == "" {
+			return DisclosureView{}, firebreak.Errorf(firebreak.EINVALID, "a grant names the purpose it allows")
+		}
+		objs := dec.Objects
+		if len(objs) == 0 {
+			objs = r.Objects
+		}
+		if len(objs) == 0 {
+			return DisclosureView{}, firebreak.Errorf(firebreak.EINVALID, "a grant names the objects it allows")
+		}
+		if len(r.Objects) > 0 {
+			for _, o := range objs {
+				if !slices.Contains(r.Objects, o) {
+					return DisclosureView{}, firebreak.Errorf(firebreak.EINVALID, "%s was not asked for; a grant is scoped to the request", clip(o))
+				}
+			}
+		}
+		// Only the provider's own objects can be granted.
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true, Provider: p.Org.ID}, firebreak.ObjectFilter{
+			IDs: objs, Versions: firebreak.VersionFilter{Last: true}, Limit: len(objs), MetadataOnly: true})
+		if err != nil {
+			return DisclosureView{}, err
+		}
+		own := map[string]bool{}
+		for _, o := range page.Objects {
+			own[o.ID] = true
+		}
+		for _, o := range objs {
+			if !own[o] {
+				return DisclosureView{}, firebreak.Errorf(firebreak.EINVALID, "%s is not an object you provided", clip(o))
+			}
+		}
+		r.State = firebreak.DisclosureGranted
+		r.Grant = &firebreak.DisclosureGrant{Objects: slices.Clone(objs), Purpose: clip(dec.Purpose), Expires: exp.UTC()}
+		ev = g.event(p, firebreak.AuditDisclosureGrant, objs, fmt.Sprintf("request %s granted to %s for %q until %s", r.ID, d.orgs[r.Requester].Name, r.Grant.Purpose, r.Grant.Expires.Format(time.RFC3339)))
+	}
+	if err := g.store.PutDisclosure(ctx, r, ev); err != nil {
+		return DisclosureView{}, err
+	}
+	return g.disclosureView(p, d, r, false), nil
+}
+
+// grants returns the objects the reader may see, and those whose provider it may learn,
+// under disclosure grants in force at now.
+func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, identity []string, err error) {
+	rs, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{Requester: org, State: firebreak.DisclosureGranted})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rs {
+		if r.Grant == nil || !now.Before(r.Grant.Expires) {
+			continue
+		}
+		if r.Kind == firebreak.DisclosureIdentity {
+			identity = append(identity, r.Grant.Objects...)
+		} else {
+			objects = append(objects, r.Grant.Objects...)
+		}
+	}
+	return sortedSet(objects), sortedSet(identity), nil
+}
+
+// TransparencyRow is one cell of the transparency report.
+type TransparencyRow struct {
+	Month         string `json:"month"`
+	RequesterType string `json:"requester_type"`
+	Outcome       string `json:"outcome"`
+	Count         int    `json:"count"`
+}
+
+// Transparency counts disclosure requests per month, requester type and outcome, naming
+// nobody: it is public.
+func (g *Guard) Transparency(ctx context.Context) ([]TransparencyRow, error) {
+	if err := g.ExpireDisclosures(ctx); err != nil {
+		return nil, err
+	}
+	rs, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{})
+	if err != nil {
+		return nil, err
+	}
+	d, err := g.directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[TransparencyRow]int{}
+	for _, r := range rs {
+		typ := string(d.orgs[r.Requester].Type)
+		if typ == "" {
+			typ = "unknown"
+		}
+		counts[TransparencyRow{Month: r.Created.UTC().Format("2006-01"), RequesterType: typ, Outcome: r.State}]++
+	}
+	out := make([]TransparencyRow, 0, len(counts))
+	for k, n := range counts {
+		k.Count = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b TransparencyRow) int {
+		return strings.Compare(a.Month+a.RequesterType+a.Outcome, b.Month+b.RequesterType+b.Outcome)
+	})
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000]
+	}
+	return s
+}
