@@ -138,3 +138,5 @@ func withPrincipal(ctx context.Context, p *firebreak.Principal) context.Context 
 }
 
 func firebreakFilter(limit int) firebreak.ObjectFilter { return firebreak.ObjectFilter{Limit: limit} }
+
+func timeNow() time.Time { return time.Now() }

@@ -194,7 +194,16 @@ func (g *Guard) Authenticate(ctx context.Context, user, token string) (*firebrea
 	if err != nil {
 		return nil, err
 	}
-	return g.principal(d, u)
+	p, err := g.principal(d, u)
+	if firebreak.ErrorCode(err) == firebreak.EFORBIDDEN {
+		// A known user of a suspended or revoked organisation was turned away: on the
+		// record. (Unknown tokens are not: anyone can send those, and they name nobody.)
+		denied := &firebreak.Principal{User: u, Org: d.orgs[u.OrgID]}
+		if rerr := g.record(ctx, denied, firebreak.AuditDenied, nil, firebreak.ErrorMessage(err)); rerr != nil {
+			return nil, rerr
+		}
+	}
+	return p, err
 }
 
 // PrincipalFor returns a principal acting for the named organisation, as the CLI does for

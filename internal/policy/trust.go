@@ -54,7 +54,11 @@ func (g *Guard) manager(ctx context.Context) (*firebreak.Principal, *directory, 
 		return nil, nil, err
 	}
 	if !p.Operator && !p.User.HasRole(firebreak.RoleAdmin) {
-		return nil, nil, firebreak.Errorf(firebreak.EFORBIDDEN, "managing organisations and circles needs the hub operator or admin role")
+		err := firebreak.Errorf(firebreak.EFORBIDDEN, "managing organisations and circles needs the hub operator or admin role")
+		if rerr := g.record(ctx, p, firebreak.AuditDenied, nil, err.Message); rerr != nil {
+			return nil, nil, rerr
+		}
+		return nil, nil, err
 	}
 	return p, d, nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -67,7 +68,13 @@ func benchStore(b *testing.B, clock firebreak.Clock) (*Store, int64) {
 // BenchmarkIngest stores batches of 1,000 new indicators, as a large TAXII POST would.
 // Making the indicators is outside the timed part; the store's own work, including the
 // sync to disk at each commit, is inside.
-func BenchmarkIngest(b *testing.B) {
+func BenchmarkIngest(b *testing.B) { benchIngest(b, false) }
+
+// BenchmarkIngestAudited is BenchmarkIngest with the submission's audit entry (naming
+// every id of the batch, as the guard writes it) appended in the same transaction.
+func BenchmarkIngestAudited(b *testing.B) { benchIngest(b, true) }
+
+func benchIngest(b *testing.B, audited bool) {
 	s, org := benchStore(b, nil)
 	ctx := context.Background()
 	n := 0
@@ -79,8 +86,17 @@ func BenchmarkIngest(b *testing.B) {
 			batch[i] = benchIndicator(n, 0)
 			n++
 		}
+		var audit [][]byte
+		if audited {
+			ids := make([]string, len(batch))
+			for i, it := range batch {
+				ids[i] = it.ID
+			}
+			body, _ := json.Marshal(firebreak.AuditEvent{Time: time.Now(), Action: firebreak.AuditSubmit, User: "u", Org: "o", Objects: ids, Detail: "1000 objects to inbox"})
+			audit = append(audit, body)
+		}
 		b.StartTimer()
-		res, err := s.Ingest(ctx, org, batch)
+		res, err := s.Ingest(ctx, org, batch, audit...)
 		if err != nil {
 			b.Fatalf("Ingest: %v", err)
 		}
@@ -195,4 +211,18 @@ func BenchmarkPage1M(b *testing.B) {
 		b.Skip("builds a database of a million versions; skipped with -short")
 	}
 	benchPages(b, 1_000_000)
+}
+
+// BenchmarkAppendAudit measures one audit entry of an ordinary request (a read or a
+// trust change) appended on its own.
+func BenchmarkAppendAudit(b *testing.B) {
+	s, _ := benchStore(b, nil)
+	ctx := context.Background()
+	body, _ := json.Marshal(firebreak.AuditEvent{Time: time.Now(), Action: firebreak.AuditRestrictedRead, User: "oscar", Org: "US CERT",
+		Objects: []string{"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}})
+	for b.Loop() {
+		if _, err := s.AppendAudit(ctx, body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
