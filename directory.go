@@ -89,6 +89,9 @@ type Hub struct {
 	UUID string
 	// IdentityID is the hub's own STIX identity id.
 	IdentityID string
+	// Secret is a random key made when the store is created and shared by every node: it
+	// keys the per-reader pseudonyms that stand in for providers who stay anonymous.
+	Secret []byte
 }
 
 // Organization is a member of the hub (or a peer hub seen as a member).
@@ -105,6 +108,9 @@ type Organization struct {
 	// expiry; Affiliations are the relationships it declared (an owner, an alliance).
 	Attestations []Attestation
 	Affiliations []Affiliation
+	// Domains are the organisation's internet domains: where an anonymous provider's
+	// objects mention them, other readers get them redacted.
+	Domains []string
 }
 
 // Attestation is a named eligibility (a clearance tier, a sector accreditation) granted
@@ -156,7 +162,17 @@ type Circle struct {
 	Name    string
 	Members []int64 // organisation ids, ascending
 	Rules   CircleRules
+	// Review is the circle's review setting for objects shared with it (see Review*).
+	Review string
 }
+
+// Review settings: which submissions an operator must release before anyone but their
+// provider and the operators sees them.
+const (
+	ReviewOff      = ""         // none
+	ReviewFindings = "findings" // those in which personal data was found
+	ReviewAll      = "all"      // every one
+)
 
 // CircleRules are a circle's admission rules. Empty lists admit anyone.
 type CircleRules struct {
@@ -240,6 +256,7 @@ type DeclaredOrganization struct {
 	Status       OrgStatus
 	Attestations []Attestation
 	Affiliations []Affiliation
+	Domains      []string
 }
 
 // DeclaredUser is a user in a Directory; its organisation is named. TokenHash is empty
@@ -257,6 +274,7 @@ type DeclaredCircle struct {
 	Name    string
 	Members []string
 	Rules   CircleRules
+	Review  string
 }
 
 // DirectoryStore keeps the hub's members. Every method returns an *Error with ENOTFOUND

@@ -101,6 +101,12 @@ type Visibility struct {
 	// Granted admits every version of these objects besides what the policies admit,
 	// expired or not: a provider's disclosure grant to this reader.
 	Granted []string
+	// Which bytes come back: versions that Owner provided, and every version when
+	// Originals is set (operators), come as submitted. Others come scrubbed of personal
+	// data, and, unless their policy is in Named, also without the names and domains of
+	// their provider (see IngestItem.Shared and Anonymous).
+	Originals bool
+	Named     []int64
 }
 
 // IngestItem is one validated object ready to be stored.
@@ -120,6 +126,16 @@ type IngestItem struct {
 	// Expires is when the version stops reaching anyone but its provider; zero for never.
 	Expires time.Time
 	Raw     json.RawMessage
+	// Shared is Raw with personal data redacted, for everyone but the provider; nil when
+	// nothing was found. Anonymous is Shared (or Raw) with the provider's names and domains
+	// redacted too, for readers who may not learn the provider; nil when it would equal
+	// Shared (or Raw).
+	Shared, Anonymous json.RawMessage
+	// Held puts the version on the review list (its policy, which the caller made, keeps
+	// it from everyone but its provider and the operators); StatusID is the submission
+	// whose status its release or rejection completes.
+	Held     bool
+	StatusID string
 }
 
 // Outcome of storing one IngestItem.
@@ -133,6 +149,12 @@ const (
 type IngestResult struct {
 	Outcome string
 	Object  Object // the stored (or already held) version's metadata
+}
+
+// HeldVersion is a version waiting for review.
+type HeldVersion struct {
+	Object   Object // metadata and the version as submitted
+	StatusID string
 }
 
 // PolicyRecord is a distinct dissemination policy of one provider, as stored.
@@ -160,6 +182,14 @@ type ObjectStore interface {
 	Delete(ctx context.Context, provider int64, id string, versions VersionFilter, specVersions []string, audit ...[]byte) (int, error)
 	// Policies returns the stored policies with an id above afterID, ascending.
 	Policies(ctx context.Context, afterID int64) ([]PolicyRecord, error)
+	// HeldVersions lists up to limit versions held for review, oldest first.
+	HeldVersions(ctx context.Context, limit int) ([]HeldVersion, error)
+	// Release takes a held version off the review list and gives it policyDoc (stored
+	// like an ingested one), so that it reaches its readers; Reject deletes it. Both
+	// append audit in the same transaction and return ENOTFOUND when no such version is
+	// held. id and version are as in Object.
+	Release(ctx context.Context, id, version string, policyDoc []byte, audit ...[]byte) (HeldVersion, error)
+	Reject(ctx context.Context, id, version string, audit ...[]byte) (HeldVersion, error)
 	// PutStatus stores the status of a submission; Status reads it back (ENOTFOUND).
 	PutStatus(ctx context.Context, s Status) error
 	Status(ctx context.Context, id string) (Status, error)
@@ -172,6 +202,7 @@ type Store interface {
 	ObjectStore
 	AuditStore
 	DisclosureStore
+	ContactStore
 	Close() error
 }
 

@@ -11,3 +11,5 @@ func TestAuditConformance(t *testing.T) { storetest.RunAudit(t, opener()) }
 func TestDisclosureConformance(t *testing.T) { storetest.RunDisclosure(t, opener()) }
 
 func TestAuditedWritesConformance(t *testing.T) { storetest.RunAuditedWrites(t, opener()) }
+
+func TestAnonymityConformance(t *testing.T) { storetest.RunAnonymity(t, opener()) }

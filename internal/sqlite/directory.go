@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -94,17 +95,19 @@ func (a *applier) apply(d firebreak.Directory) error {
 		// Attestations and affiliations are replaced by the declared ones (none when the
 		// declaration lists none); their canonical text tells a change from a repeat.
 		err := a.exec(`INSERT INTO organizations (identity_id, name, country, type, sectors, status,
-				attestations, affiliations)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				attestations, affiliations, domains)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET country = excluded.country, type = excluded.type,
 				sectors = excluded.sectors, status = excluded.status,
-				attestations = excluded.attestations, affiliations = excluded.affiliations
+				attestations = excluded.attestations, affiliations = excluded.affiliations,
+				domains = excluded.domains
 			WHERE country IS NOT excluded.country OR type IS NOT excluded.type
 				OR sectors IS NOT excluded.sectors OR status IS NOT excluded.status
-				OR attestations IS NOT excluded.attestations OR affiliations IS NOT excluded.affiliations`,
+				OR attestations IS NOT excluded.attestations OR affiliations IS NOT excluded.affiliations
+				OR domains IS NOT excluded.domains`,
 			stix.DeriveID("identity", hubUUID, "organization:"+o.Name), o.Name, o.Country,
 			string(o.Type), jsonStrings(o.Sectors), string(o.Status),
-			encodeAttestations(o.Attestations), encodeAffiliations(o.Affiliations))
+			encodeAttestations(o.Attestations), encodeAffiliations(o.Affiliations), jsonStrings(normalDomains(o.Domains)))
 		if err != nil {
 			return err
 		}
@@ -165,9 +168,10 @@ func (a *applier) apply(d firebreak.Directory) error {
 	}
 
 	for _, c := range d.Circles {
-		if err := a.exec(`INSERT INTO circles (name, rules) VALUES (?1, ?2)
-			ON CONFLICT (name) DO UPDATE SET rules = excluded.rules WHERE rules IS NOT excluded.rules`,
-			c.Name, encodeRules(c.Rules)); err != nil {
+		if err := a.exec(`INSERT INTO circles (name, rules, review) VALUES (?1, ?2, ?3)
+			ON CONFLICT (name) DO UPDATE SET rules = excluded.rules, review = excluded.review
+			WHERE rules IS NOT excluded.rules OR review IS NOT excluded.review`,
+			c.Name, encodeRules(c.Rules), c.Review); err != nil {
 			return err
 		}
 		var cid int64
@@ -260,7 +264,28 @@ func (a *applier) checkParentCycle() error {
 // validateDirectory checks what needs no database: names present and unique within their
 // kind, and values from the closed sets. It fills in the defaults (status pending) and
 // normalises countries to upper case.
+// normalDomains lower-cases domains and drops empty and repeated ones, so that a repeat
+// declaration is not a change.
+func normalDomains(ds []string) []string {
+	var out []string
+	for _, d := range ds {
+		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+		if d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func validateDirectory(d *firebreak.Directory) error {
+	for _, c := range d.Circles {
+		switch c.Review {
+		case firebreak.ReviewOff, firebreak.ReviewFindings, firebreak.ReviewAll:
+		default:
+			return firebreak.Errorf(firebreak.EINVALID, "circle %q: review %q is not findings or all", c.Name, c.Review)
+		}
+	}
 	seen := map[string]bool{}
 	for i := range d.Organizations {
 		o := &d.Organizations[i]
@@ -413,9 +438,10 @@ func quote(s string) string {
 // Hub returns this hub's description; UUID and IdentityID are set from the first Open.
 func (s *Store) Hub(ctx context.Context) (firebreak.Hub, error) {
 	var h firebreak.Hub
-	err := s.r.QueryRowContext(ctx, `SELECT h.uuid, h.name, h.country, coalesce(o.name, '')
+	err := s.r.QueryRowContext(ctx, `SELECT h.uuid, h.name, h.country, coalesce(o.name, ''),
+			(SELECT value FROM meta WHERE key = 'hub_secret')
 		FROM hub h LEFT JOIN organizations o ON o.id = h.operator_id WHERE h.id = 1`).
-		Scan(&h.UUID, &h.Name, &h.Country, &h.Operator)
+		Scan(&h.UUID, &h.Name, &h.Country, &h.Operator, &h.Secret)
 	if err != nil {
 		return firebreak.Hub{}, mapErr(err, "cannot read the hub")
 	}
@@ -434,15 +460,18 @@ func (s *Store) Epoch(ctx context.Context) (int64, error) {
 }
 
 const orgColumns = `id, identity_id, name, country, type, sectors, coalesce(parent_id, 0), status,
-	attestations, affiliations`
+	attestations, affiliations, domains`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanOrg(r scanner) (firebreak.Organization, error) {
 	var o firebreak.Organization
-	var sectors, atts, affs []byte
+	var sectors, atts, affs, domains []byte
 	if err := r.Scan(&o.ID, &o.IdentityID, &o.Name, &o.Country, &o.Type, &sectors, &o.ParentID, &o.Status,
-		&atts, &affs); err != nil {
+		&atts, &affs, &domains); err != nil {
+		return o, err
+	}
+	if err := unmarshalList(domains, &o.Domains); err != nil {
 		return o, err
 	}
 	if err := unmarshalList(sectors, &o.Sectors); err != nil {
@@ -546,7 +575,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (firebreak.User, er
 // Circles returns every circle with its members (organisation ids, ascending), in the
 // order the circles were created.
 func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.name, c.rules,
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.name, c.rules, c.review,
 			(SELECT json_group_array(org_id) FROM circle_members m WHERE m.circle_id = c.id)
 		FROM circles c ORDER BY c.id`)
 	if err != nil {
@@ -557,7 +586,7 @@ func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
 	for rows.Next() {
 		var c firebreak.Circle
 		var rules, members []byte
-		if err := rows.Scan(&c.ID, &c.Name, &rules, &members); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &rules, &c.Review, &members); err != nil {
 			return nil, mapErr(err, "cannot read circles")
 		}
 		if c.Rules, err = decodeRules(rules); err != nil {

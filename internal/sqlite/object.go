@@ -164,6 +164,9 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	if err := insertVersions(ctx, tx, rows, stored); err != nil {
 		return nil, err
 	}
+	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
+		return nil, err
+	}
 	if stored > 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`,
 			lastSeq, added); err != nil {
@@ -423,6 +426,27 @@ func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) 
 	q.versions(f.Versions, vis, f.SpecVersions)
 }
 
+// rawColumn writes the expression that gives a version's bytes as this reader receives
+// them: as submitted for its provider (and operators), else scrubbed of personal data,
+// and, unless its policy lets the reader name the provider, without the provider's names.
+// The variants are read by seq only for the rows returned, so a page costs one primary
+// key probe more per version, and nothing when a version has no variant.
+func (q *objectQuery) rawColumn(vis firebreak.Visibility, metadataOnly bool) {
+	switch {
+	case metadataOnly:
+		q.b.WriteString("NULL")
+		return
+	case vis.All || vis.Originals:
+		q.b.WriteString("o.raw")
+		return
+	}
+	q.b.WriteString("CASE WHEN o.provider = ")
+	q.b.WriteString(q.arg(vis.Owner))
+	q.b.WriteString(" THEN o.raw ELSE coalesce((SELECT CASE WHEN o.policy IN (SELECT value FROM json_each(")
+	q.b.WriteString(q.arg(jsonInts(vis.Named)))
+	q.b.WriteString(")) THEN v.shared ELSE coalesce(v.anon, v.shared) END FROM variants v WHERE v.seq = o.seq), o.raw) END")
+}
+
 // start returns the position after which f's versions begin: the later of the cursor
 // and added_after.
 func start(f firebreak.ObjectFilter) firebreak.Cursor {
@@ -446,12 +470,8 @@ func start(f firebreak.ObjectFilter) firebreak.Cursor {
 func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *objectQuery {
 	pos := start(f)
 	q := &objectQuery{}
-	raw := "o.raw"
-	if f.MetadataOnly {
-		raw = "NULL"
-	}
 	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, o.expires, ")
-	q.b.WriteString(raw)
+	q.rawColumn(vis, f.MetadataOnly)
 	q.b.WriteString(" FROM objects o WHERE ")
 	if !pos.IsZero() {
 		// The versions after pos are those after the last version at or before it; see
@@ -535,26 +555,41 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	}
 	vis := firebreak.Visibility{All: true, Provider: provider}
 	var q objectQuery
-	q.b.WriteString("DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o WHERE o.idh = ")
+	q.b.WriteString("SELECT o.seq FROM objects o WHERE o.idh = ")
 	q.b.WriteString(q.arg(idHash(id)))
 	q.b.WriteString(" AND o.id = ")
 	q.b.WriteString(q.arg(id))
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)
 	q.versions(versions, vis, specVersions)
-	q.b.WriteString(")")
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, q.b.String(), q.args...)
+	rows, err := tx.QueryContext(ctx, q.b.String(), q.args...)
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			rows.Close()
+			return 0, mapErr(err, "cannot delete the object")
+		}
+		seqs = append(seqs, seq)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return 0, mapErr(err, "cannot delete the object")
+	}
+	n := len(seqs)
+	// The versions, and what hangs off them: their variants and review entries.
+	for _, table := range []string{"objects", "variants", "review"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE seq IN (SELECT value FROM json_each(?))`, jsonInts(seqs)); err != nil {
+			return 0, mapErr(err, "cannot delete the object")
+		}
 	}
 	if n == 0 {
 		return 0, nil // nothing happened, nothing to record

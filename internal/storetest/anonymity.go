@@ -1,0 +1,219 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/firebreak/firebreak"
+)
+
+// RunAnonymity runs the part of the suite about what other readers receive: variants,
+// review, contacts and introductions.
+func RunAnonymity(t *testing.T, o Opener) {
+	t.Helper()
+	for _, tc := range []struct {
+		name string
+		fn   func(*fixture)
+	}{
+		{"Variants", testVariants},
+		{"Review", testReview},
+		{"Contacts", testContacts},
+		{"Introductions", testIntroductions},
+		{"DomainsAndReviewSetting", testDomainsAndReviewSetting},
+		{"HubSecretDurable", testHubSecretDurable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(newFixture(t, o))
+		})
+	}
+}
+
+func testVariants(f *fixture) {
+	ids := f.orgs("p", "r")
+	p := ids[0]
+	a := Item("indicator--00000000-0000-4000-8000-0000000000c1", ts(1), "2.1", `{"v":1}`)
+	a.Shared = []byte(`{"shared":1}`)
+	a.Anonymous = []byte(`{"anon":1}`)
+	b := Item("indicator--00000000-0000-4000-8000-0000000000c2", ts(1), "2.1", `{"v":1}`)
+	b.Anonymous = []byte(`{"anon-only":1}`)
+	c := Item("indicator--00000000-0000-4000-8000-0000000000c3", ts(1), "2.1", `{"v":1}`)
+	res := f.ingest(p, a, b, c)
+	pol := res[0].Object.Policy
+	raw := func(vis firebreak.Visibility) []string {
+		page, err := f.s.Objects(f.ctx, vis, firebreak.ObjectFilter{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		var out []string
+		for _, o := range page.Objects {
+			out = append(out, string(o.Raw))
+		}
+		return out
+	}
+	base := firebreak.Visibility{Policies: []int64{pol}, Owner: ids[1]}
+	want := []string{`{"anon":1}`, `{"anon-only":1}`, string(c.Raw)}
+	if got := raw(base); !slices.Equal(got, want) {
+		f.Errorf("anonymous reader gets %v, want %v", got, want)
+	}
+	named := base
+	named.Named = []int64{pol}
+	want = []string{`{"shared":1}`, string(b.Raw), string(c.Raw)}
+	if got := raw(named); !slices.Equal(got, want) {
+		f.Errorf("reader who may name the provider gets %v, want %v", got, want)
+	}
+	for _, vis := range []firebreak.Visibility{{Policies: []int64{pol}, Owner: p}, {Policies: []int64{pol}, Originals: true}, {All: true}} {
+		if got := raw(vis); !slices.Equal(got, []string{string(a.Raw), string(b.Raw), string(c.Raw)}) {
+			f.Errorf("visibility %+v gets %v, want the originals", vis, got)
+		}
+	}
+	// Deleting a version deletes its variants: a new version under the same id starts clean.
+	if _, err := f.s.Delete(f.ctx, p, a.ID, firebreak.VersionFilter{}, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.ingest(p, Item(a.ID, ts(2), "2.1", `{"v":1}`))
+	if got := raw(base); got[len(got)-1] == `{"anon":1}` {
+		f.Errorf("a deleted version's variant came back")
+	}
+}
+
+func testReview(f *fixture) {
+	p := f.orgs("p")[0]
+	it := Item("indicator--00000000-0000-4000-8000-0000000000d1", ts(1), "2.1", `{"held":true}`)
+	it.Held, it.StatusID = true, "status-1"
+	other := Item("indicator--00000000-0000-4000-8000-0000000000d2", ts(1), "2.1", `{"held":true}`)
+	other.Held, other.StatusID = true, "status-1"
+	f.ingest(p, it, other, Item("indicator--00000000-0000-4000-8000-0000000000d3", ts(1), "2.1", `{}`))
+	list, err := f.s.HeldVersions(f.ctx, 10)
+	if err != nil || len(list) != 2 || list[0].Object.ID != it.ID || list[0].StatusID != "status-1" || string(list[0].Object.Raw) != string(it.Raw) {
+		f.Fatalf("HeldVersions = %+v, %v", list, err)
+	}
+	rel, err := f.s.Release(f.ctx, it.ID, ts(1), []byte(`{"released":true}`), []byte(`{"action":"review.release"}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	pols, _ := f.s.Policies(f.ctx, 0)
+	var relDoc string
+	for _, pr := range pols {
+		if pr.ID == rel.Object.Policy {
+			relDoc = string(pr.Doc)
+		}
+	}
+	if relDoc != `{"released":true}` {
+		f.Errorf("released version has policy %d (%q), want the released doc", rel.Object.Policy, relDoc)
+	}
+	page, _ := f.s.Objects(f.ctx, firebreak.Visibility{Policies: []int64{rel.Object.Policy}}, firebreak.ObjectFilter{})
+	if len(page.Objects) != 1 || page.Objects[0].ID != it.ID {
+		f.Errorf("the released version is not under its new policy")
+	}
+	if _, err := f.s.Release(f.ctx, it.ID, ts(1), []byte(`{}`)); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
+		f.Errorf("releasing twice: %v, want not found", err)
+	}
+	if _, err := f.s.Reject(f.ctx, other.ID, ts(1), []byte(`{"action":"review.reject"}`)); err != nil {
+		f.Fatal(err)
+	}
+	page, _ = f.s.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{other.ID}})
+	if len(page.Objects) != 0 {
+		f.Errorf("the rejected version is still there")
+	}
+	if list, _ := f.s.HeldVersions(f.ctx, 10); len(list) != 0 {
+		f.Errorf("review list after release and reject = %+v", list)
+	}
+	if n := f.auditLen(); n != 2 {
+		f.Errorf("audit has %d entries, want the release and the reject", n)
+	}
+}
+
+func testContacts(f *fixture) {
+	ids := f.orgs("a", "b")
+	if cs, err := f.s.Contacts(f.ctx, ids[0]); err != nil || len(cs) != 0 {
+		f.Fatalf("Contacts of an organisation without any = %v, %v", cs, err)
+	}
+	cs := []firebreak.Contact{{Name: "Jane Roe", Role: "CISO", Email: "jane@a.example", Phone: "+1 555 0100"}, {Name: "Sam Poe"}}
+	if err := f.s.PutContacts(f.ctx, ids[0], cs, []byte(`{"action":"contacts"}`)); err != nil {
+		f.Fatal(err)
+	}
+	f.s.PutContacts(f.ctx, ids[1], []firebreak.Contact{{Name: "Li Wei"}})
+	got, err := f.s.Contacts(f.ctx, ids[0])
+	if err != nil || !slices.Equal(got, cs) {
+		f.Errorf("Contacts = %+v, %v", got, err)
+	}
+	names, err := f.s.ContactNames(f.ctx)
+	slices.Sort(names)
+	if err != nil || !slices.Equal(names, []string{"Jane Roe", "Li Wei", "Sam Poe"}) {
+		f.Errorf("ContactNames = %v, %v", names, err)
+	}
+	f.s.PutContacts(f.ctx, ids[0], nil)
+	if got, _ := f.s.Contacts(f.ctx, ids[0]); len(got) != 0 {
+		f.Errorf("replacing contacts with none left %v", got)
+	}
+}
+
+func testIntroductions(f *fixture) {
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	in := firebreak.Introduction{ID: "i1", Object: "indicator--x", Requester: 5, RequesterUser: "u", Provider: 6, Message: "hello",
+		State: firebreak.IntroductionRequested, Created: at}
+	if err := f.s.PutIntroduction(f.ctx, in); err != nil {
+		f.Fatal(err)
+	}
+	f.s.PutIntroduction(f.ctx, firebreak.Introduction{ID: "i2", Requester: 6, Provider: 5, State: firebreak.IntroductionRequested, Created: at.Add(time.Second)})
+	in.State, in.Decided = firebreak.IntroductionAccepted, at.Add(time.Hour)
+	if err := f.s.PutIntroduction(f.ctx, in); err != nil {
+		f.Fatal(err)
+	}
+	got, err := f.s.Introduction(f.ctx, "i1")
+	if err != nil || got.Requester != 5 || got.Provider != 6 || got.RequesterUser != "u" || got.State != firebreak.IntroductionAccepted || !got.Decided.Equal(in.Decided) {
+		f.Errorf("Introduction = %+v, %v", got, err)
+	}
+	for _, tc := range []struct {
+		req, prov int64
+		want      []string
+	}{{5, 0, []string{"i1"}}, {0, 5, []string{"i2"}}, {0, 0, []string{"i1", "i2"}}, {7, 0, nil}} {
+		list, _ := f.s.Introductions(f.ctx, tc.req, tc.prov)
+		var ids []string
+		for _, x := range list {
+			ids = append(ids, x.ID)
+		}
+		if !slices.Equal(ids, tc.want) {
+			f.Errorf("Introductions(%d, %d) = %v, want %v", tc.req, tc.prov, ids, tc.want)
+		}
+	}
+	if _, err := f.s.Introduction(f.ctx, "nope"); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
+		f.Errorf("Introduction(nope) = %v", err)
+	}
+}
+
+func testDomainsAndReviewSetting(f *fixture) {
+	d := firebreak.Directory{
+		Organizations: []firebreak.DeclaredOrganization{{Name: "a", Country: "US", Type: firebreak.TypePrivate, Status: firebreak.OrgVetted, Domains: []string{"A.example.", "a.example", "b.example"}}},
+		Circles:       []firebreak.DeclaredCircle{{Name: "c", Members: []string{"a"}, Review: firebreak.ReviewFindings}},
+	}
+	f.apply(d)
+	e := f.epoch()
+	f.apply(d)
+	if f.epoch() != e {
+		f.Errorf("applying the same domains and review setting again moved the epoch")
+	}
+	o, _ := f.s.OrganizationByName(f.ctx, "a")
+	if !slices.Equal(o.Domains, []string{"a.example", "b.example"}) {
+		f.Errorf("Domains = %v", o.Domains)
+	}
+	cs, _ := f.s.Circles(f.ctx)
+	if len(cs) != 1 || cs[0].Review != firebreak.ReviewFindings {
+		f.Errorf("circle review = %+v", cs)
+	}
+	d.Circles[0].Review = "sometimes"
+	if err := f.s.Apply(f.ctx, d); firebreak.ErrorCode(err) != firebreak.EINVALID {
+		f.Errorf("a bad review setting: %v", err)
+	}
+}
+
+func testHubSecretDurable(f *fixture) {
+	h, _ := f.s.Hub(f.ctx)
+	f.reopen()
+	h2, _ := f.s.Hub(f.ctx)
+	if string(h.Secret) != string(h2.Secret) || len(h.Secret) == 0 {
+		f.Errorf("the hub secret changed across a restart")
+	}
+}
