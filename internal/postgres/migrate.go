@@ -1,0 +1,153 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrationFiles holds the schema migrations, named NNNN_summary.sql. Each runs once, in
+// its own transaction, in number order; the number of the last one applied is kept as
+// schema_version in the meta table. Migrations are never edited once released: a change
+// to the schema is a new file.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in order, checking that they are numbered
+// 1, 2, 3, ... without gaps.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, n := range names {
+		base := path.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", base)
+		}
+		b, err := migrationFiles.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: want number %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this binary's migrations reach.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// migrate brings the schema up to date, one migration per transaction. Each transaction
+// first takes a transaction-scoped advisory lock on the schema's name and then reads the
+// version again, so nodes that start at once queue up and each step runs once; the lock
+// goes with the transaction, so a node that dies mid-migration leaves no lock behind.
+func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+	ms, err := migrations()
+	if err != nil {
+		return firebreak.Wrap(firebreak.EINTERNAL, err, "the embedded migrations are broken")
+	}
+	for {
+		done, err := migrateOne(ctx, pool, schema, ms)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	return initHub(ctx, pool)
+}
+
+// migrateOne applies the next migration, if any; done reports that none was left.
+func migrateOne(ctx context.Context, pool *pgxpool.Pool, schema string, ms []migration) (done bool, err error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return false, mapErr(err, "cannot migrate the database")
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('firebreak-migrate'), hashtext($1))`, schema); err != nil {
+		return false, mapErr(err, "cannot migrate the database")
+	}
+	if schema != "" {
+		if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{schema}.Sanitize()); err != nil {
+			return false, mapErr(err, "cannot create the schema")
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value bigint NOT NULL)`); err != nil {
+		return false, mapErr(err, "cannot prepare the database")
+	}
+	var v int
+	err = tx.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&v)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, mapErr(err, "cannot read the schema version")
+	}
+	if v > len(ms) {
+		return false, firebreak.Errorf(firebreak.EINVALID,
+			"the database has schema version %d, newer than this binary's %d: run a newer firebreak", v, len(ms))
+	}
+	if v == len(ms) {
+		return true, nil
+	}
+	m := ms[v]
+	if _, err := tx.Exec(ctx, m.sql); err != nil {
+		return false, mapErr(fmt.Errorf("migration %s: %w", m.name, err), "cannot migrate the database")
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO meta (key, value) VALUES ('schema_version', $1)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, m.version); err != nil {
+		return false, mapErr(err, "cannot migrate the database")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, mapErr(err, "cannot migrate the database")
+	}
+	return false, nil
+}
+
+// initHub makes the hub's row, with a fresh random UUID and secret, the first time the store opens.
+// Nodes that start at once race harmlessly: the first insert wins, the others do nothing.
+func initHub(ctx context.Context, pool *pgxpool.Pool) error {
+	id := stix.NewID("x") // "x--<uuid v4>"
+	uuid := strings.TrimPrefix(id, "x--")
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot make the hub's secret")
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO hub (id, uuid, secret) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
+		uuid, secret); err != nil {
+		return mapErr(err, "cannot initialise the hub")
+	}
+	return nil
+}
