@@ -62,6 +62,7 @@ type Store struct {
 	closeOnce sync.Once
 }
 
+var _ firebreak.Store = (*Store)(nil)
 
 // Open connects to the database at url (a postgres:// URL or a key=value DSN), runs the
 // embedded migrations and returns the store. Migrations hold an advisory lock, so nodes

@@ -1,0 +1,703 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/jackc/pgx/v5"
+)
+
+// defaultLimit is the page size when a filter gives none.
+const defaultLimit = 1000
+
+// AddedLayout is how a version without a timestamp of its own (neither modified nor
+// created) shows its date added as its version: the embedded store's layout.
+const AddedLayout = "2006-01-02T15:04:05.000000Z"
+
+// expiryMicros is how objects.expires holds an expiry: microseconds since the Unix epoch
+// (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
+// read as none, is kept a microsecond earlier: it has long passed either way, and a
+// version must never stop expiring.
+func expiryMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	if us := t.UnixMicro(); us != 0 {
+		return us
+	}
+	return -1
+}
+
+// expiryTime reads objects.expires back.
+func expiryTime(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// heldVersion is what Ingest needs to know about a version already stored.
+type heldVersion struct {
+	provider int64
+	obj      firebreak.Object
+	item     int // 1 + the index of the item that stores it in this call; 0 if held before
+}
+
+// Ingest stores items for provider in one transaction. Every item gets one outcome:
+// Foreign when any version of its id came from another provider, Duplicate when this id
+// and version key are already held (also earlier in the same call), else Stored. All
+// versions stored by one call share one date added: the clock when the call takes the
+// ingest lock, but never earlier than any date added before, so that dates added never
+// go back even when a node's clock does.
+//
+// The items travel to the server first, by COPY into the connection's staging table,
+// without any lock; only then does the call take the ingest lock (the one row of
+// ingest_state), look up the versions held, allocate seq numbers, the date added and any
+// new policy ids, insert the versions from the staging table and commit. So ingests from
+// every node commit one at a time, in the order of their positions, while the transfer
+// of the next batch overlaps the commit of this one.
+func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
+	for i, it := range items {
+		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "item %d: id, type and the object itself are required", i+1)
+		}
+	}
+	if len(items) == 0 && len(audit) == 0 {
+		return []firebreak.IngestResult{}, nil
+	}
+	if err := checkAudit(audit); err != nil {
+		return nil, err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	defer tx.Rollback(ctx)
+	results, err := s.ingest(ctx, tx, provider, items)
+	if err != nil {
+		return nil, err
+	}
+	// The record of the submission commits with it or not at all.
+	if _, err := appendAudit(ctx, tx, audit); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	return results, nil
+}
+
+func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, error) {
+	results := make([]firebreak.IngestResult, len(items))
+	if len(items) == 0 {
+		return results, nil
+	}
+	// Organisations are never deleted, so checking the provider here, once, is as good
+	// as a foreign key on every row.
+	var known bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)`, provider).Scan(&known); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	if !known {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "the provider does not exist")
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pg_temp", "fb_stage"},
+		[]string{"i", "idh", "expires", "id", "type", "spec_version", "vkey", "raw"}, &stageRows{items: items}); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+
+	// From here to commit, this transaction holds the ingest lock.
+	var lastSeq, maxAdded int64
+	if err := tx.QueryRow(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1 FOR UPDATE`).
+		Scan(&lastSeq, &maxAdded); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	added := max(s.clock.Now().UnixMicro(), maxAdded)
+	addedTime := time.UnixMicro(added).UTC()
+
+	held, err := heldVersions(ctx, tx, items)
+	if err != nil {
+		return nil, err
+	}
+	var fresh []int   // indexes of the items to store
+	var dups [][2]int // an item that repeats an earlier one of this call, and that one
+	for i, it := range items {
+		versions := held[it.ID]
+		if len(versions) > 0 {
+			var owner int64
+			for _, v := range versions {
+				owner = v.provider
+				break
+			}
+			if owner != provider {
+				// Say nothing about the other provider's versions.
+				results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
+				continue
+			}
+			if v, ok := versions[it.VersionKey]; ok {
+				results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
+				if v.item > 0 {
+					dups = append(dups, [2]int{i, v.item - 1})
+				}
+				continue
+			}
+		}
+		lastSeq++
+		version := it.Version
+		if version == "" {
+			version = addedTime.Format(AddedLayout)
+		}
+		o := firebreak.Object{
+			Seq: lastSeq, Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
+			Version: version, Provider: provider, Expires: expiryTime(expiryMicros(it.Expires)),
+		}
+		if versions == nil {
+			versions = map[string]heldVersion{}
+			held[it.ID] = versions
+		}
+		versions[it.VersionKey] = heldVersion{provider: provider, obj: o, item: i + 1}
+		results[i] = firebreak.IngestResult{Outcome: firebreak.Stored, Object: o}
+		fresh = append(fresh, i)
+	}
+	if len(fresh) == 0 {
+		return results, nil
+	}
+
+	// Only the policies of versions actually stored are kept.
+	policies, err := policyIDs(ctx, tx, provider, items, fresh)
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]int32, len(fresh))
+	seqs := make([]int64, len(fresh))
+	pols := make([]int64, len(fresh))
+	vers := make([]string, len(fresh))
+	for k, i := range fresh {
+		o := &results[i].Object
+		o.Policy = policies[string(items[i].PolicyDoc)]
+		idx[k], seqs[k], pols[k], vers[k] = int32(i), o.Seq, o.Policy, o.Version
+	}
+	for _, d := range dups {
+		results[d[0]].Object = results[d[1]].Object
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type,
+			spec_version, version, vkey, raw)
+		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw
+		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[]) AS u (i, seq, policy, version)
+		JOIN pg_temp.fb_stage s ON s.i = u.i
+		ORDER BY u.seq`, added, provider, idx, seqs, pols, vers); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE ingest_state SET last_seq = $1, max_added = $2 WHERE id = 1`,
+		lastSeq, added); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	return results, nil
+}
+
+// insertExtras stores, for the versions just stored, the variants other readers receive
+// and the review entries of held versions: one statement each, and none when no version
+// has any.
+func insertExtras(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem, results []firebreak.IngestResult, fresh []int) error {
+	var vSeqs, rSeqs []int64
+	var shared, anon [][]byte
+	var statuses []string
+	for _, i := range fresh {
+		it, seq := items[i], results[i].Object.Seq
+		if it.Shared != nil || it.Anonymous != nil {
+			// A nil slice travels as NULL: no variant of that kind.
+			vSeqs, shared, anon = append(vSeqs, seq), append(shared, it.Shared), append(anon, it.Anonymous)
+		}
+		if it.Held {
+			rSeqs, statuses = append(rSeqs, seq), append(statuses, it.StatusID)
+		}
+	}
+	if len(vSeqs) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO variants (seq, shared, anon)
+			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[])`, vSeqs, shared, anon); err != nil {
+			return mapErr(err, "cannot store objects")
+		}
+	}
+	if len(rSeqs) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO review (seq, status_id)
+			SELECT * FROM unnest($1::bigint[], $2::text[])`, rSeqs, statuses); err != nil {
+			return mapErr(err, "cannot store objects")
+		}
+	}
+	return nil
+}
+
+// stageRows feeds Ingest's items to COPY.
+type stageRows struct {
+	items []firebreak.IngestItem
+	i     int
+	row   [8]any
+}
+
+func (r *stageRows) Next() bool {
+	if r.i >= len(r.items) {
+		return false
+	}
+	it := r.items[r.i]
+	r.row = [8]any{int32(r.i), idHash(it.ID), expiryMicros(it.Expires), it.ID, it.Type, it.SpecVersion,
+		it.VersionKey, []byte(it.Raw)}
+	r.i++
+	return true
+}
+
+func (r *stageRows) Values() ([]any, error) { return r.row[:], nil }
+
+func (r *stageRows) Err() error { return nil }
+
+// heldVersions returns the stored versions of the items' ids, by id and version key.
+func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]map[string]heldVersion, error) {
+	hashes := make([]int64, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			hashes = append(hashes, idHash(it.ID))
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT id, vkey, provider, seq, added, type, spec_version, version, policy, expires
+		FROM objects WHERE idh = ANY($1::bigint[])`, hashes)
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	defer rows.Close()
+	held := make(map[string]map[string]heldVersion)
+	for rows.Next() {
+		var vkey string
+		var added, expires int64
+		var v heldVersion
+		if err := rows.Scan(&v.obj.ID, &vkey, &v.provider, &v.obj.Seq, &added, &v.obj.Type,
+			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy, &expires); err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
+		if !seen[v.obj.ID] {
+			continue // another id with the same hash
+		}
+		v.obj.Added = time.UnixMicro(added).UTC()
+		v.obj.Expires = expiryTime(expires)
+		v.obj.Provider = v.provider
+		m := held[v.obj.ID]
+		if m == nil {
+			m = map[string]heldVersion{}
+			held[v.obj.ID] = m
+		}
+		m[vkey] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	return held, nil
+}
+
+// policyIDs returns the ids of the distinct policy documents of items[which] for
+// provider, storing the documents not yet held. It runs under the ingest lock, so new
+// ids are taken, and become visible, in order.
+func policyIDs(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem, which []int) (map[string]int64, error) {
+	ids := map[string]int64{}
+	var docs [][]byte
+	var digests [][]byte
+	for _, i := range which {
+		doc := items[i].PolicyDoc
+		if _, ok := ids[string(doc)]; ok {
+			continue
+		}
+		ids[string(doc)] = 0
+		d := sha256.Sum256(doc)
+		docs, digests = append(docs, doc), append(digests, d[:])
+	}
+	byDigest := make(map[string]int64, len(docs))
+	rows, err := tx.Query(ctx, `SELECT id, digest FROM policies WHERE provider = $1 AND digest = ANY($2::bytea[])`,
+		provider, digests)
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	for rows.Next() {
+		var id int64
+		var d []byte
+		if err := rows.Scan(&id, &d); err != nil {
+			rows.Close()
+			return nil, mapErr(err, "cannot store objects")
+		}
+		byDigest[string(d)] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	for k, doc := range docs {
+		id, ok := byDigest[string(digests[k])]
+		if !ok {
+			if doc == nil {
+				doc = []byte{} // an empty document is a document like any other
+			}
+			if err := tx.QueryRow(ctx, `INSERT INTO policies (provider, digest, doc) VALUES ($1, $2, $3) RETURNING id`,
+				provider, digests[k], doc).Scan(&id); err != nil {
+				return nil, mapErr(err, "cannot store objects")
+			}
+		}
+		ids[string(doc)] = id
+	}
+	return ids, nil
+}
+
+// objectQuery builds a page query for a visibility and a filter. The text depends only on
+// which filters are present (every list travels as one array parameter), so the number of
+// distinct texts is small and each is prepared once per connection.
+//
+// The plan it aims for: walk an index in the hub's order, (added, seq) (or (type, added,
+// seq), (provider, added, seq)), from the start position, check visibility and the
+// filters on each row, and for first and last probe objects_idh for an earlier or later
+// version of the same id that the reader may also see. A LIMIT of one more than the page
+// size tells whether there is more.
+type objectQuery struct {
+	b    strings.Builder
+	args []any
+}
+
+// arg adds a parameter and returns its placeholder.
+func (q *objectQuery) arg(v any) string {
+	q.args = append(q.args, v)
+	return fmt.Sprintf("$%d", len(q.args))
+}
+
+// nonNil returns an empty slice for a nil one: a nil slice travels as NULL, and
+// `x = ANY(NULL)` is NULL, not false.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// visible writes the visibility and spec-version conditions on the version aliased a.
+func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string) {
+	q.b.WriteString("TRUE")
+	var granted string
+	if len(vis.Granted) > 0 && (!vis.All || !vis.Now.IsZero()) {
+		granted = q.arg(vis.Granted)
+	}
+	if !vis.All {
+		not := ""
+		if vis.Except {
+			not = "NOT "
+		}
+		fmt.Fprintf(&q.b, " AND (%s(%s.policy = ANY(%s::bigint[]))", not, a, q.arg(nonNil(vis.Policies)))
+		if granted != "" {
+			// A disclosure grant admits named objects whatever their policy.
+			fmt.Fprintf(&q.b, " OR %s.id = ANY(%s::text[])", a, granted)
+		}
+		q.b.WriteString(")")
+	}
+	if vis.Provider != 0 {
+		fmt.Fprintf(&q.b, " AND %s.provider = %s", a, q.arg(vis.Provider))
+	}
+	if !vis.Now.IsZero() {
+		// Checked on the row, like the policy: the walk in the hub's order stays as it
+		// is. The same condition is written into the first/last probe, so an expired
+		// version is absent from that decision too.
+		fmt.Fprintf(&q.b, " AND (%s.expires = 0 OR %s.expires > %s", a, a, q.arg(vis.Now.UnixMicro()))
+		if vis.Owner != 0 {
+			fmt.Fprintf(&q.b, " OR %s.provider = %s", a, q.arg(vis.Owner))
+		}
+		if granted != "" {
+			fmt.Fprintf(&q.b, " OR %s.id = ANY(%s::text[])", a, granted)
+		}
+		q.b.WriteString(")")
+	}
+	if len(specs) > 0 {
+		fmt.Fprintf(&q.b, " AND %s.spec_version = ANY(%s::text[])", a, q.arg(specs))
+	}
+}
+
+// addedKeys returns, in microseconds, the dates added that version keys name: a version
+// without a timestamp shows its date added as its version, and match[version] names it
+// by the key of that date. Keys that are no whole microsecond name no date added.
+func addedKeys(keys []string) []int64 {
+	var out []int64
+	for _, k := range keys {
+		t, err := time.Parse(time.RFC3339Nano, k)
+		if err != nil || t.Nanosecond()%1000 != 0 {
+			continue
+		}
+		out = append(out, t.UnixMicro())
+	}
+	return nonNil(out)
+}
+
+// versions writes the match[version] condition on the version aliased o, or nothing for
+// all versions.
+func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string) {
+	if v.All {
+		return
+	}
+	if v.IsZero() {
+		v.Last = true
+	}
+	var parts []func()
+	edge := func(cmp string) func() {
+		return func() {
+			// OFFSET 0 keeps the planner from turning the probe into an anti-join over
+			// the whole table: it stays a lookup by id hash for each row the walk keeps,
+			// which is what a page of a thousand out of millions needs.
+			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
+				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			q.visible("n", vis, specs)
+			q.b.WriteString(" OFFSET 0)")
+		}
+	}
+	if v.First {
+		parts = append(parts, edge("<"))
+	}
+	if v.Last {
+		parts = append(parts, edge(">"))
+	}
+	if len(v.At) > 0 {
+		parts = append(parts, func() {
+			fmt.Fprintf(&q.b, "o.vkey = ANY(%s::text[]) OR (o.vkey = '' AND o.added = ANY(%s::bigint[]))",
+				q.arg(v.At), q.arg(addedKeys(v.At)))
+		})
+	}
+	q.b.WriteString(" AND (")
+	for i, p := range parts {
+		if i > 0 {
+			q.b.WriteString(" OR ")
+		}
+		q.b.WriteString("(")
+		p()
+		q.b.WriteString(")")
+	}
+	q.b.WriteString(")")
+}
+
+// where writes the conditions that select whole objects (ids, types) and versions.
+func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) {
+	q.visible("o", vis, f.SpecVersions)
+	if len(f.IDs) > 0 {
+		hashes := make([]int64, len(f.IDs))
+		for i, id := range f.IDs {
+			hashes[i] = idHash(id)
+		}
+		fmt.Fprintf(&q.b, " AND o.idh = ANY(%s::bigint[]) AND o.id = ANY(%s::text[])", q.arg(hashes), q.arg(f.IDs))
+	}
+	switch len(f.Types) {
+	case 0:
+	case 1:
+		// One type: objects_type yields that type's versions in the hub's order.
+		fmt.Fprintf(&q.b, " AND o.type = %s", q.arg(f.Types[0]))
+	default:
+		fmt.Fprintf(&q.b, " AND o.type = ANY(%s::text[])", q.arg(f.Types))
+	}
+	q.versions(f.Versions, vis, f.SpecVersions)
+}
+
+// rawColumn writes the expression that gives a version's bytes as this reader receives
+// them: as submitted for its provider (and operators), else scrubbed of personal data,
+// and, unless its policy lets the reader name the provider, without the provider's names.
+// It is in the select list, so it is computed only for the rows a page returns: one
+// primary-key probe of variants each, which finds nothing for most versions.
+func (q *objectQuery) rawColumn(vis firebreak.Visibility, metadataOnly bool) {
+	switch {
+	case metadataOnly:
+		q.b.WriteString("NULL::bytea")
+		return
+	case vis.All || vis.Originals:
+		q.b.WriteString("o.raw")
+		return
+	}
+	fmt.Fprintf(&q.b, "CASE WHEN o.provider = %s THEN o.raw ELSE coalesce((SELECT CASE WHEN o.policy = ANY(%s::bigint[])"+
+		" THEN v.shared ELSE coalesce(v.anon, v.shared) END FROM variants v WHERE v.seq = o.seq), o.raw) END",
+		q.arg(vis.Owner), q.arg(nonNil(vis.Named)))
+}
+
+// start returns the position after which f's versions begin: the later of the cursor
+// and added_after.
+func start(f firebreak.ObjectFilter) firebreak.Cursor {
+	c := f.After
+	if !f.AddedAfter.IsZero() {
+		// Strictly after an instant: a date added (whole microseconds) d qualifies when
+		// d > t, that is d > floor(t) in microseconds.
+		us := f.AddedAfter.UnixMicro()
+		if time.UnixMicro(us).After(f.AddedAfter) {
+			us--
+		}
+		if aa := (firebreak.Cursor{Added: us, Seq: math.MaxInt64}); aa.Added > c.Added || aa.Added == c.Added && aa.Seq > c.Seq {
+			c = aa
+		}
+	}
+	return c
+}
+
+// pageQuery builds the query for one page of at most limit versions (it asks for one
+// more, to tell whether there are more).
+func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *objectQuery {
+	pos := start(f)
+	q := &objectQuery{}
+	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, o.expires, ")
+	q.rawColumn(vis, f.MetadataOnly)
+	q.b.WriteString(" FROM objects o WHERE ")
+	if !pos.IsZero() {
+		fmt.Fprintf(&q.b, "(o.added, o.seq) > (%s, %s) AND ", q.arg(pos.Added), q.arg(pos.Seq))
+	}
+	q.where(vis, f)
+	q.b.WriteString(" ORDER BY o.added, o.seq LIMIT ")
+	q.b.WriteString(q.arg(limit + 1))
+	return q
+}
+
+// nothingVisible reports whether vis admits no version at all.
+func nothingVisible(vis firebreak.Visibility) bool {
+	return !vis.All && !vis.Except && len(vis.Policies) == 0 && len(vis.Granted) == 0
+}
+
+// Objects returns the versions that match f and vis, in (date added, seq) order. Next is
+// the position of the last version returned (f.After when none is).
+func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebreak.ObjectFilter) (firebreak.Page, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	page := firebreak.Page{Next: f.After}
+	if nothingVisible(vis) {
+		return page, nil
+	}
+	q := pageQuery(vis, f, limit)
+	rows, err := s.pool.Query(ctx, q.b.String(), q.args...)
+	if err != nil {
+		return page, mapErr(err, "cannot read objects")
+	}
+	defer rows.Close()
+	objs := make([]firebreak.Object, 0, min(limit+1, 1024))
+	for rows.Next() {
+		var o firebreak.Object
+		var added, expires int64
+		var raw []byte
+		if err := rows.Scan(&o.Seq, &added, &o.ID, &o.Type, &o.SpecVersion, &o.Version, &o.Provider, &o.Policy,
+			&expires, &raw); err != nil {
+			return page, mapErr(err, "cannot read objects")
+		}
+		o.Added = time.UnixMicro(added).UTC()
+		o.Expires = expiryTime(expires)
+		if raw != nil {
+			o.Raw = raw
+		}
+		objs = append(objs, o)
+	}
+	if err := rows.Err(); err != nil {
+		return page, mapErr(err, "cannot read objects")
+	}
+	if len(objs) > limit {
+		objs = objs[:limit]
+		page.More = true
+	}
+	page.Objects = objs
+	if len(objs) > 0 {
+		page.Next = firebreak.CursorOf(objs[len(objs)-1])
+	}
+	return page, nil
+}
+
+// Delete removes the versions of id that provider provided and that match versions and
+// specVersions (a zero VersionFilter means every version), and returns how many it
+// removed. First and last are decided among the provider's versions that pass
+// specVersions.
+func (s *Store) Delete(ctx context.Context, provider int64, id string, versions firebreak.VersionFilter, specVersions []string, audit ...[]byte) (int, error) {
+	if versions.IsZero() {
+		versions.All = true
+	}
+	vis := firebreak.Visibility{All: true, Provider: provider}
+	var q objectQuery
+	// The versions go, and what hangs off them: their variants and review entries.
+	q.b.WriteString("WITH gone AS (DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o WHERE o.idh = ")
+	q.b.WriteString(q.arg(idHash(id)))
+	q.b.WriteString(" AND o.id = ")
+	q.b.WriteString(q.arg(id))
+	q.b.WriteString(" AND ")
+	q.visible("o", vis, specVersions)
+	q.versions(versions, vis, specVersions)
+	q.b.WriteString(") RETURNING seq), v AS (DELETE FROM variants WHERE seq IN (SELECT seq FROM gone))," +
+		" r AS (DELETE FROM review WHERE seq IN (SELECT seq FROM gone)) SELECT count(*) FROM gone")
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	defer tx.Rollback(ctx)
+	var n int64
+	if err := tx.QueryRow(ctx, q.b.String(), q.args...).Scan(&n); err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	if n == 0 {
+		return 0, nil // nothing happened, nothing to record
+	}
+	if _, err := appendAudit(ctx, tx, audit); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
+	return int(n), nil
+}
+
+// Policies returns the stored policies with an id above afterID, ascending.
+func (s *Store) Policies(ctx context.Context, afterID int64) ([]firebreak.PolicyRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, provider, doc FROM policies WHERE id > $1 ORDER BY id`, afterID)
+	if err != nil {
+		return nil, mapErr(err, "cannot read policies")
+	}
+	defer rows.Close()
+	var out []firebreak.PolicyRecord
+	for rows.Next() {
+		var p firebreak.PolicyRecord
+		if err := rows.Scan(&p.ID, &p.Provider, &p.Doc); err != nil {
+			return nil, mapErr(err, "cannot read policies")
+		}
+		if p.Doc == nil {
+			p.Doc = []byte{}
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "cannot read policies")
+	}
+	return out, nil
+}
+
+// PutStatus stores (or replaces) the status of a submission.
+func (s *Store) PutStatus(ctx context.Context, st firebreak.Status) error {
+	if st.ID == "" {
+		return firebreak.Errorf(firebreak.EINVALID, "status: id is empty")
+	}
+	body, err := json.Marshal(st)
+	if err != nil {
+		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store the status")
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO statuses (id, owner, body) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, body = excluded.body`, st.ID, st.Owner, body)
+	return mapErr(err, "cannot store the status")
+}
+
+// Status reads a submission's status back (ENOTFOUND).
+func (s *Store) Status(ctx context.Context, id string) (firebreak.Status, error) {
+	var body []byte
+	if err := s.pool.QueryRow(ctx, `SELECT body FROM statuses WHERE id = $1`, id).Scan(&body); err != nil {
+		return firebreak.Status{}, mapErr(err, "status not found")
+	}
+	var st firebreak.Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		return firebreak.Status{}, firebreak.Wrap(firebreak.EINTERNAL, err, "cannot read the status")
+	}
+	st.RequestTimestamp = st.RequestTimestamp.UTC()
+	return st, nil
+}
