@@ -1,0 +1,314 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/storetest"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// envDSN names the environment variable that gives the tests a PostgreSQL database.
+const envDSN = "FIREBREAK_TEST_POSTGRES"
+
+// testDSN returns the database the tests use, or skips the test when none is given.
+func testDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(envDSN)
+	if dsn == "" {
+		t.Skipf("set %s to a PostgreSQL URL (e.g. postgres://root@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store's tests", envDSN)
+	}
+	return dsn
+}
+
+// freshSchema returns the name of a new, empty schema in the test database and drops it,
+// with everything in it, when the test ends.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	dsn := testDSN(t)
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "fb_test_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("dropping schema %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
+			t.Errorf("dropping schema %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// openSchema opens a store (a node) on schema, closed when the test ends.
+func openSchema(t testing.TB, schema string, clock firebreak.Clock) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), testDSN(t), Options{Clock: clock, Schema: schema, MaxConns: 4})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openTest opens a store on a fresh schema.
+func openTest(t testing.TB, clock firebreak.Clock) *Store {
+	t.Helper()
+	return openSchema(t, freshSchema(t), clock)
+}
+
+// opener opens stores on fresh schemas for the conformance suite; Reopen closes the pool
+// and opens the same schema again, as a restarted node would.
+func opener() storetest.Opener {
+	// Which schema each store opened, for Reopen; subtests run in parallel.
+	var mu sync.Mutex
+	schemas := map[*Store]string{}
+	remember := func(s *Store, schema string) {
+		mu.Lock()
+		defer mu.Unlock()
+		schemas[s] = schema
+	}
+	return storetest.Opener{
+		Open: func(t *testing.T, clock firebreak.Clock) firebreak.Store {
+			schema := freshSchema(t)
+			s, err := Open(context.Background(), testDSN(t), Options{Clock: clock, Schema: schema, MaxConns: 4})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			t.Cleanup(func() { s.Close() }) // before the schema is dropped
+			remember(s, schema)
+			return s
+		},
+		Reopen: func(t *testing.T, st firebreak.Store, clock firebreak.Clock) firebreak.Store {
+			old := st.(*Store)
+			mu.Lock()
+			schema := schemas[old]
+			mu.Unlock()
+			if err := old.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			s, err := Open(context.Background(), testDSN(t), Options{Clock: clock, Schema: schema, MaxConns: 4})
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			t.Cleanup(func() { s.Close() })
+			remember(s, schema)
+			return s
+		},
+	}
+}
+
+func TestConformance(t *testing.T) { storetest.Run(t, opener()) }
+
+func TestAuditConformance(t *testing.T) { storetest.RunAudit(t, opener()) }
+
+func TestDisclosureConformance(t *testing.T) { storetest.RunDisclosure(t, opener()) }
+
+func TestAuditedWritesConformance(t *testing.T) { storetest.RunAuditedWrites(t, opener()) }
+
+func TestAnonymityConformance(t *testing.T) { storetest.RunAnonymity(t, opener()) }
+
+func TestMigrations(t *testing.T) {
+	schema := freshSchema(t)
+	ctx := t.Context()
+	s := openSchema(t, schema, nil)
+	var v int
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != SchemaVersion() || v < 1 {
+		t.Errorf("schema_version = %d, %v; want %d", v, err, SchemaVersion())
+	}
+	hub, err := s.Hub(ctx)
+	if err != nil {
+		t.Fatalf("Hub: %v", err)
+	}
+	// A database from a newer binary is refused, and left as it is.
+	if _, err := s.pool.Exec(ctx, `UPDATE meta SET value = $1 WHERE key = 'schema_version'`, SchemaVersion()+1); err != nil {
+		t.Fatalf("setting a future version: %v", err)
+	}
+	_, err = Open(ctx, testDSN(t), Options{Schema: schema})
+	if firebreak.ErrorCode(err) != firebreak.EINVALID || !strings.Contains(firebreak.ErrorMessage(err), "newer") {
+		t.Errorf("opening a newer database: %v; want EINVALID saying it is newer", err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE meta SET value = $1 WHERE key = 'schema_version'`, SchemaVersion()); err != nil {
+		t.Fatal(err)
+	}
+	again := openSchema(t, schema, nil)
+	if h, err := again.Hub(ctx); err != nil || h.UUID != hub.UUID || string(h.Secret) != string(hub.Secret) {
+		t.Errorf("after reopening, hub %q (%v), want %q and the same secret", h.UUID, err, hub.UUID)
+	}
+}
+
+// TestMigrationsConcurrent starts several nodes on one new schema at once: the advisory
+// lock must let each migration run once, and every node must see one hub.
+func TestMigrationsConcurrent(t *testing.T) {
+	schema := freshSchema(t)
+	const nodes = 6
+	errs := make(chan error, nodes)
+	stores := make(chan *Store, nodes)
+	for range nodes {
+		go func() {
+			s, err := Open(context.Background(), testDSN(t), Options{Schema: schema, MaxConns: 2})
+			errs <- err
+			stores <- s
+		}()
+	}
+	var uuid string
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Errorf("a node starting at the same time as others: %v", err)
+		}
+		s := <-stores
+		if s == nil {
+			continue
+		}
+		defer s.Close()
+		h, err := s.Hub(t.Context())
+		if err != nil {
+			t.Fatalf("Hub: %v", err)
+		}
+		if uuid == "" {
+			uuid = h.UUID
+		} else if h.UUID != uuid {
+			t.Errorf("nodes see hubs %s and %s, want one", uuid, h.UUID)
+		}
+	}
+}
+
+func TestIngestInvalid(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := t.Context()
+	if err := s.Apply(ctx, firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{{Name: "A"}}}); err != nil {
+		t.Fatal(err)
+	}
+	org, err := s.OrganizationByName(ctx, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := storetest.Item("indicator--00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z", "2.1", "p")
+	noID := good
+	noID.ID = ""
+	noRaw := good
+	noRaw.Raw = nil
+	for _, c := range []struct {
+		name     string
+		provider int64
+		items    []firebreak.IngestItem
+		code     string
+	}{
+		{"empty id", org.ID, []firebreak.IngestItem{good, noID}, firebreak.EINVALID},
+		{"no raw", org.ID, []firebreak.IngestItem{noRaw}, firebreak.EINVALID},
+		{"unknown provider", org.ID + 100, []firebreak.IngestItem{good}, firebreak.EINVALID},
+	} {
+		_, err := s.Ingest(ctx, c.provider, c.items)
+		if got := firebreak.ErrorCode(err); got != c.code {
+			t.Errorf("%s: Ingest error %v (code %q), want %q", c.name, err, got, c.code)
+		}
+	}
+	p, err := s.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{})
+	if err != nil || len(p.Objects) != 0 {
+		t.Errorf("after refused ingests, Objects = %d, %v; want none (all or nothing)", len(p.Objects), err)
+	}
+	// An empty policy document is a document like any other.
+	noDoc := good
+	noDoc.PolicyDoc = nil
+	res, err := s.Ingest(ctx, org.ID, []firebreak.IngestItem{noDoc})
+	if err != nil || res[0].Outcome != firebreak.Stored || res[0].Object.Policy == 0 {
+		t.Errorf("Ingest with no policy document = %+v, %v; want stored with a policy", res, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := t.Context()
+	exec := func(q string, args ...any) error {
+		_, err := s.pool.Exec(ctx, q, args...)
+		return err
+	}
+	if err := exec(`INSERT INTO circles (name) VALUES ('c')`); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"unique violation", exec(`INSERT INTO circles (name) VALUES ('c')`), firebreak.ECONFLICT},
+		{"foreign key violation", exec(`INSERT INTO users (name, org_id, roles) VALUES ('u', 999, '[]')`), firebreak.EINVALID},
+		{"not-null violation", exec(`INSERT INTO organizations (name) VALUES ('o')`), firebreak.EINVALID},
+		{"syntax error", exec(`SELEKT 1`), firebreak.EINTERNAL},
+		{"no rows", pgx.ErrNoRows, firebreak.ENOTFOUND},
+		{"canceled", context.Canceled, firebreak.EUNAVAILABLE},
+		{"connection closed", pgconn.ErrConnClosed, firebreak.EUNAVAILABLE},
+		{"connection cut", io.ErrUnexpectedEOF, firebreak.EUNAVAILABLE},
+		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, firebreak.EUNAVAILABLE},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, firebreak.EUNAVAILABLE},
+		{"cannot connect now", &pgconn.PgError{Code: "57P03"}, firebreak.EUNAVAILABLE},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, firebreak.EUNAVAILABLE},
+		{"unknown", errors.New("boom"), firebreak.EINTERNAL},
+	}
+	for _, c := range cases {
+		if got := firebreak.ErrorCode(mapErr(c.err, "x")); got != c.want {
+			t.Errorf("%s: code %q, want %q (%v)", c.name, got, c.want, c.err)
+		}
+	}
+	if msg := firebreak.ErrorMessage(mapErr(errors.New("boom"), "x")); msg != "internal error" {
+		t.Errorf("an internal error's client message is %q, want it generic", msg)
+	}
+	// A server that refuses the connection is unavailable, not a bug.
+	_, err := Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", Options{})
+	if got := firebreak.ErrorCode(err); got != firebreak.EUNAVAILABLE {
+		t.Errorf("Open on a closed port: %v (code %q), want %q", err, got, firebreak.EUNAVAILABLE)
+	}
+	_, err = Open(ctx, "postgres://%zz", Options{})
+	if got := firebreak.ErrorCode(err); got != firebreak.EINVALID {
+		t.Errorf("Open with a malformed URL: %v (code %q), want %q", err, got, firebreak.EINVALID)
+	}
+}
+
+// TestSkipMessage checks that without the environment variable the tests say how to run
+// them.
+func TestSkipMessage(t *testing.T) {
+	if os.Getenv(envDSN) != "" {
+		t.Skip("the variable is set")
+	}
+	ft := &fakeTB{TB: t}
+	func() {
+		defer func() { recover() }()
+		testDSN(ft)
+	}()
+	if !strings.Contains(ft.msg, envDSN) {
+		t.Errorf("skip message %q does not name %s", ft.msg, envDSN)
+	}
+}
+
+// fakeTB records a skip message instead of skipping.
+type fakeTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	panic("skipped")
+}
+
+func (f *fakeTB) Helper() {}
