@@ -94,3 +94,11 @@ const (
 	AuditDisclosureExpire  = "disclosure.expire"
 	AuditGrantedRead       = "read.granted" // a reader read objects only a disclosure grant lets it see
 )
+
+// Audit actions of review, contacts and introductions.
+const (
+	AuditReviewRelease = "review.release"
+	AuditReviewReject  = "review.reject"
+	AuditContacts      = "contacts.change"
+	AuditIntroduction  = "introduction"
+)

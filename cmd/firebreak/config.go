@@ -33,6 +33,9 @@ type Config struct {
 	LogLevel         string   `json:"log_level"`
 	LogFormat        string   `json:"log_format"`
 	ShutdownTimeout  Duration `json:"shutdown_timeout"`
+	// Review holds submissions for an operator's review: "" (none), "findings" (those in
+	// which personal data was found) or "all".
+	Review string `json:"review"`
 	// AuditKey is the Ed25519 key (PEM) that signs audit checkpoints; empty means
 	// audit.key in the data directory.
 	AuditKey string `json:"audit_key"`
@@ -99,6 +102,7 @@ var configFlags = []struct{ flag, env, help string }{
 	{"log-level", "FIREBREAK_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"log-format", "FIREBREAK_LOG_FORMAT", "json or text (default json)"},
 	{"shutdown-timeout", "FIREBREAK_SHUTDOWN_TIMEOUT", "how long to let requests finish on shutdown (default 30s)"},
+	{"review", "FIREBREAK_REVIEW", "hold submissions for review: off, findings or all (default off)"},
 	{"audit-key", "FIREBREAK_AUDIT_KEY", "Ed25519 key (PEM) that signs audit checkpoints (default DATA/audit.key)"},
 	{"audit-checkpoint-interval", "FIREBREAK_AUDIT_CHECKPOINT_INTERVAL", "how often the audit chain's head is signed (default 10s)"},
 }
@@ -192,6 +196,11 @@ func (c *Config) set(name, v string) error {
 		c.ShutdownTimeout = Duration(d)
 	case "audit-key":
 		c.AuditKey = v
+	case "review":
+		c.Review = v
+		if v == "off" {
+			c.Review = ""
+		}
 	case "audit-checkpoint-interval":
 		var d time.Duration
 		d, err = time.ParseDuration(v)
@@ -235,6 +244,11 @@ func (c Config) validate() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Sprintf("log_format: %q is not json or text", c.LogFormat))
+	}
+	switch c.Review {
+	case firebreak.ReviewOff, firebreak.ReviewFindings, firebreak.ReviewAll:
+	default:
+		errs = append(errs, fmt.Sprintf("review: %q is not off, findings or all", c.Review))
 	}
 	if c.AuditCheckpointInterval < Duration(100*time.Millisecond) || c.AuditCheckpointInterval > Duration(24*time.Hour) {
 		errs = append(errs, "audit_checkpoint_interval: must be between 100ms and 24h")

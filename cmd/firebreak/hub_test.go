@@ -37,7 +37,7 @@ const declaration = `{
   "hub": {"name": "US national hub", "country": "US", "operator": "US CERT"},
   "organizations": [
     {"name": "US CERT", "country": "US", "type": "cert", "status": "vetted"},
-    {"name": "Acme Energy", "country": "US", "type": "private", "sectors": ["energy"], "status": "vetted"},
+    {"name": "Acme Energy", "country": "US", "type": "private", "sectors": ["energy"], "status": "vetted", "domains": ["acme-energy.example"]},
     {"name": "Beta Bank", "country": "US", "type": "private", "sectors": ["financial-services"], "status": "vetted"},
     {"name": "Gamma Grid", "country": "US", "type": "private", "sectors": ["energy"], "status": "pending"},
     {"name": "Delta Dam", "country": "US", "type": "private", "sectors": ["dams"], "status": "suspended"}

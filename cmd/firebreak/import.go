@@ -24,7 +24,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	org := fset.String("org", "", "organisation that provides the objects (default: the hub's operator organisation)")
 	coll := fset.String("collection", firebreak.AliasInbox, "collection to write to: inbox or circle-<name>")
 	batch := fset.Int("batch", 1000, "objects stored per transaction")
-	s := newSettings(fset, "data", "store", "default-tlp")
+	s := newSettings(fset, "data", "store", "default-tlp", "review")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP()})
+	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Review: c.Review})
 	name := *org
 	if name == "" {
 		hub, err := guard.Hub(ctx)

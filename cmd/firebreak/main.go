@@ -7,6 +7,7 @@
 //	firebreak import   import STIX bundles and TAXII envelopes
 //	firebreak export   export what one organisation may see as a STIX bundle
 //	firebreak audit    verify or export the tamper-evident audit log
+//	firebreak review   the operators' review queue
 //	firebreak version  print the version
 package main
 
@@ -31,6 +32,7 @@ Usage:
   firebreak import  [--org NAME] [--collection ALIAS] [--data DIR] FILE|DIR...
   firebreak export  --org NAME [--collection ALIAS] [--out FILE] [--data DIR]
   firebreak audit   verify [--data DIR | --store URL | --file EXPORT] | export | key
+  firebreak review  list | release --id ID --version V | reject --id ID --version V [--reason R]
   firebreak version
 
 Run "firebreak COMMAND -h" for the flags of a command. Settings also come from a JSON
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, stderr)
+	case "review":
+		return reviewCmd(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "firebreak", firebreak.Version)
 		return nil

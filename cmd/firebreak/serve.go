@@ -67,13 +67,14 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		store.Close()
 		return nil, err
 	}
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store)})
+	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store), Review: c.Review})
 	reg := metrics.NewRegistry()
 	api := httpapi.New(httpapi.Config{
 		Objects:          guard,
 		Auth:             guard,
 		Trust:            guard,
 		Disclosures:      guard,
+		People:           guard,
 		Audit:            store,
 		Apply:            guard.ApplyDirectory,
 		MaxContentLength: c.MaxContentLength,

@@ -47,6 +47,7 @@ type OrgDecl struct {
 	Status       string            `json:"status"`
 	Attestations []AttestationDecl `json:"attestations"`
 	Affiliations []AffiliationDecl `json:"affiliations"`
+	Domains      []string          `json:"domains"`
 }
 
 // AttestationDecl declares an eligibility an organisation holds, until expires (RFC 3339;
@@ -75,6 +76,9 @@ type CircleDecl struct {
 	Name    string     `json:"name"`
 	Members []string   `json:"members"`
 	Rules   *RulesDecl `json:"rules"`
+	// Review holds what is shared with the circle for an operator's review: "findings"
+	// (when personal data was found) or "all".
+	Review string `json:"review"`
 }
 
 // RulesDecl declares a circle's admission rules.
@@ -209,7 +213,13 @@ func (f File) Directory() (firebreak.Directory, error) {
 		d.Organizations = append(d.Organizations, firebreak.DeclaredOrganization{
 			Name: o.Name, Country: strings.ToUpper(o.Country), Type: firebreak.OrgType(o.Type),
 			Sectors: o.Sectors, Parent: parent, Status: status, Attestations: atts, Affiliations: affs,
+			Domains: o.Domains,
 		})
+		for _, dom := range o.Domains {
+			if !validDomain(dom) {
+				bad("%s: domain %q is not a domain name", where, dom)
+			}
+		}
 	}
 	// A parent cycle among declared organisations would make "under that parent"
 	// undecidable; parents already in the store are checked by the store.
@@ -314,7 +324,12 @@ func (f File) Directory() (firebreak.Directory, error) {
 				rules.DenyAffiliationCountries = append(rules.DenyAffiliationCountries, strings.ToUpper(cc))
 			}
 		}
-		d.Circles = append(d.Circles, firebreak.DeclaredCircle{Name: c.Name, Members: c.Members, Rules: rules})
+		switch c.Review {
+		case firebreak.ReviewOff, firebreak.ReviewFindings, firebreak.ReviewAll:
+		default:
+			bad("%s: review %q is not findings or all", where, c.Review)
+		}
+		d.Circles = append(d.Circles, firebreak.DeclaredCircle{Name: c.Name, Members: c.Members, Rules: rules, Review: c.Review})
 	}
 
 	peers := map[string]bool{}
@@ -392,6 +407,19 @@ func validCircleName(n string) bool {
 	for i := 0; i < len(n); i++ {
 		c := n[i]
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func validDomain(d string) bool {
+	if len(d) < 3 || len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		c := d[i] | 0x20
+		if !('a' <= c && c <= 'z' || '0' <= d[i] && d[i] <= '9' || d[i] == '-' || d[i] == '.') {
 			return false
 		}
 	}

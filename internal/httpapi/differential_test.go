@@ -385,7 +385,7 @@ func TestDifferentialPolicy(t *testing.T) {
 			if !dec.Own && !dec.AsOperator {
 				exp = stix.Redact(exp, dec.Remove)
 				if !dec.NameProvider {
-					exp, _ = stix.ReplaceMember(exp, "created_by_ref", []byte(strconv.Quote(hub.IdentityID)))
+					exp, _ = stix.ReplaceMember(exp, "created_by_ref", []byte(strconv.Quote(policy.Pseudonym(hub.Secret, byName[v.provider].ID, org.ID))))
 				}
 			}
 			if !bytes.Equal(raw.raw, exp) {

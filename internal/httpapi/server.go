@@ -35,6 +35,8 @@ type Config struct {
 	// Disclosures serves disclosure requests and the transparency report; nil disables
 	// them.
 	Disclosures Disclosures
+	// People serves the review queue, contacts and introductions; nil disables them.
+	People People
 	// Audit serves the audit log to auditors; nil disables it.
 	Audit interface {
 		AuditEntries(ctx context.Context, after int64, limit int) ([]firebreak.AuditEntry, error)
@@ -126,6 +128,13 @@ func (s *Server) routes() {
 	jsonRoute("GET /v1/disclosures", "disclosures", s.listDisclosures)
 	jsonRoute("POST /v1/disclosures/{id}/decision", "decide_disclosure", s.decideDisclosure)
 	jsonRoute("GET /v1/audit", "audit", s.auditEntries)
+	jsonRoute("GET /v1/review", "review", s.listHeld)
+	jsonRoute("POST /v1/review/decision", "review_decision", s.decideHeld)
+	jsonRoute("GET /v1/contacts", "contacts", s.getContacts)
+	jsonRoute("PUT /v1/contacts", "set_contacts", s.putContacts)
+	jsonRoute("POST /v1/introductions", "ask_introduction", s.askIntroduction)
+	jsonRoute("GET /v1/introductions", "introductions", s.listIntroductions)
+	jsonRoute("POST /v1/introductions/{id}/decision", "decide_introduction", s.decideIntroduction)
 	s.mux.Handle("GET /v1/transparency", s.wrap("transparency", jsonErrors, s.transparency))
 	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
 	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))

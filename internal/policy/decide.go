@@ -51,7 +51,7 @@ func Decide(r Reader, p Provider, d Doc) Decision {
 	if r.Org.ID != 0 && r.Org.ID == p.Org.ID {
 		return Decision{Visible: true, Own: true, NameProvider: true}
 	}
-	if memberMay(r, p, d, d.TLP) {
+	if memberMay(r, p, d, d.TLP) && (!d.ProviderIdentity || mayName(r, d)) {
 		dec := Decision{Visible: true, NameProvider: mayName(r, d)}
 		for _, g := range d.Granular {
 			if g.TLP > d.TLP && !memberMay(r, p, d, g.TLP) {
@@ -71,7 +71,7 @@ func memberMay(r Reader, p Provider, d Doc, tlp firebreak.TLP) bool {
 	if r.Org.ID == 0 || r.Org.Status != firebreak.OrgVetted {
 		return false
 	}
-	if len(d.Unknown) > 0 || d.Has(CaveatProprietary) {
+	if len(d.Unknown) > 0 || d.Has(CaveatProprietary) || d.Held {
 		return false
 	}
 	if d.Has(CaveatNoForeign) && r.Org.Country != p.Org.Country {
@@ -144,7 +144,10 @@ type PeerDecision struct {
 // the hub, nor do proprietary and no-federation objects; no-foreign ones reach only peers
 // of the provider's country; AMBER needs an audience naming the peer.
 func DecidePeer(peer firebreak.Peer, p Provider, d Doc) PeerDecision {
-	if len(d.Unknown) > 0 || d.Has(CaveatProprietary) || d.Has(CaveatNoFederation) {
+	if len(d.Unknown) > 0 || d.Has(CaveatProprietary) || d.Has(CaveatNoFederation) || d.Held {
+		return PeerDecision{}
+	}
+	if d.ProviderIdentity && !(peer.Attribution && d.Attribution == AttributionEveryone) {
 		return PeerDecision{}
 	}
 	if d.Has(CaveatNoForeign) && peer.Country != p.Org.Country {

@@ -21,6 +21,9 @@ type Options struct {
 	// Auditor records what must be on the record, such as operators' restricted reads.
 	// Without one, reads that would need a record are refused: the hub fails closed.
 	Auditor firebreak.Auditor
+	// Review is the hub-wide review setting (firebreak.ReviewOff, ReviewFindings or
+	// ReviewAll); circles may ask for more for what is shared with them.
+	Review string
 }
 
 // Guard is the policy guard: the one firebreak.ObjectService that serves callers. It
@@ -36,6 +39,7 @@ type Guard struct {
 	maxPol   int64                // highest policy id loaded
 	vis      map[visKey]*visEntry // per-reader visible policy ids
 	defs     map[string]*stix.Object
+	scrub    scrubbers
 }
 
 type policyInfo struct {
@@ -54,8 +58,9 @@ type visKey struct {
 }
 
 type visEntry struct {
-	upto int64   // policies up to this id have been decided
-	ids  []int64 // visible policy ids, ascending
+	upto  int64   // policies up to this id have been decided
+	ids   []int64 // visible policy ids, ascending
+	named []int64 // those of ids under which the reader may learn the provider
 }
 
 // directory is a snapshot of the directory that the guard decides with.
@@ -218,6 +223,19 @@ func (g *Guard) PrincipalFor(ctx context.Context, org string) (*firebreak.Princi
 		return nil, firebreak.Errorf(firebreak.ENOTFOUND, "no organisation named %q", org)
 	}
 	return g.principal(d, firebreak.User{OrgID: id})
+}
+
+// OperatorPrincipal returns a principal acting as a hub operator from the command line:
+// the hub's administrator at the console of the machine that holds the data.
+func (g *Guard) OperatorPrincipal(ctx context.Context) (*firebreak.Principal, error) {
+	d, err := g.directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if d.opOrg == 0 {
+		return nil, firebreak.Errorf(firebreak.ENOTFOUND, "no operator organisation is declared (apply a declaration with a hub first)")
+	}
+	return g.principal(d, firebreak.User{Name: "cli", OrgID: d.opOrg, Roles: []firebreak.Role{firebreak.RoleOperator, firebreak.RoleAdmin}})
 }
 
 func (g *Guard) principal(d *directory, u firebreak.User) (*firebreak.Principal, error) {

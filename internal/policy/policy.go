@@ -68,6 +68,12 @@ type Doc struct {
 	FurtherSharing string `json:"further_sharing,omitempty"`
 	// Granular are stricter TLP levels on selected properties.
 	Granular []GranularRule `json:"granular,omitempty"`
+	// Held keeps the version from everyone but its provider and the operators until an
+	// operator releases it (review).
+	Held bool `json:"held,omitempty"`
+	// ProviderIdentity marks an identity object that describes the provider: only readers
+	// who may learn the provider receive it.
+	ProviderIdentity bool `json:"provider_identity,omitempty"`
 	// Unknown lists the marking references the hub did not understand, sorted. An object
 	// with any is visible to its provider and the hub operators only: the hub fails
 	// closed, and flags it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +81,7 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			// read on the record.
 			grantedReads = append(grantedReads, o.ID)
 			if o.Raw != nil && !named {
-				o.Raw = g.anonymise(o.Raw, d, o.Provider)
+				o.Raw = g.anonymise(o.Raw, d, o.Provider, r.Org.ID)
 			}
 			continue
 		}
@@ -97,7 +96,7 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			o.Raw = stix.Redact(o.Raw, dec.Remove)
 		}
 		if !dec.NameProvider && !named {
-			o.Raw = g.anonymise(o.Raw, d, o.Provider)
+			o.Raw = g.anonymise(o.Raw, d, o.Provider, r.Org.ID)
 		}
 	}
 	if len(grantedReads) > 0 {
@@ -111,13 +110,6 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 		}
 	}
 	return page, nil
-}
-
-// anonymise replaces the provider's identity in an object for a reader that may not learn
-// it: created_by_ref names the hub instead.
-func (g *Guard) anonymise(raw []byte, d *directory, _ int64) []byte {
-	out, _ := stix.ReplaceMember(raw, "created_by_ref", []byte(strconv.Quote(d.hub.IdentityID)))
-	return out
 }
 
 // record writes an audit event; without an auditor, nothing that needs one may happen.
@@ -172,13 +164,16 @@ func (g *Guard) visibility(ctx context.Context, r Reader, d *directory, c firebr
 			if c.Circle != "" && !slices.Contains(pi.doc.Circles, c.Circle) {
 				continue
 			}
-			if Decide(r, d.provider(pi.provider), pi.doc).Visible {
+			if dec := Decide(r, d.provider(pi.provider), pi.doc); dec.Visible {
 				e.ids = append(e.ids, id)
+				if dec.NameProvider {
+					e.named = append(e.named, id)
+				}
 			}
 		}
 		e.upto = g.maxPol
 	}
-	vis := firebreak.Visibility{Policies: slices.Clip(e.ids), Owner: r.Org.ID}
+	vis := firebreak.Visibility{Policies: slices.Clip(e.ids), Named: slices.Clip(e.named), Owner: r.Org.ID}
 	if !r.Operator {
 		// An expired version reaches nobody new; its provider still sees it.
 		vis.Now = now

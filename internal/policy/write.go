@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/firebreak/firebreak"
@@ -53,12 +54,42 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 	if err != nil {
 		return firebreak.Status{}, err
 	}
+	sc, err := g.scrubber(ctx, d)
+	if err != nil {
+		return firebreak.Status{}, err
+	}
+	prov := d.orgs[p.Org.ID]
+	creators := map[string]bool{}
+	for _, o := range parsed {
+		if o.CreatedByRef != "" && o.Type != "identity" {
+			creators[o.CreatedByRef] = true
+		}
+	}
 	items := make([]firebreak.IngestItem, len(parsed))
+	reports := make([]string, len(parsed))
 	for i, o := range parsed {
+		doc := compiled[i].Doc
+		if isProviderIdentity(o, prov, creators) {
+			doc.ProviderIdentity = true
+		}
+		// What others receive: personal data redacted (the provider keeps its original),
+		// and for readers who may not learn the provider, its names and domains too.
+		var shared json.RawMessage
+		if out, fs, err := sc.Object(o.Raw); err == nil && len(fs) > 0 {
+			shared, reports[i] = out, scrubReport(fs)
+		}
+		base := o.Raw
+		if shared != nil {
+			base = shared
+		}
+		held := g.holds(d, doc, reports[i] != "")
+		doc.Held = held
 		items[i] = firebreak.IngestItem{
 			ID: o.ID, Type: o.Type, SpecVersion: o.SpecVersion,
 			Version: o.Version(), VersionKey: stix.VersionKey(o.Version()),
-			PolicyDoc: compiled[i].Doc.Encode(), Expires: compiled[i].Expires, Raw: o.Raw,
+			PolicyDoc: doc.Encode(), Expires: compiled[i].Expires, Raw: o.Raw,
+			Shared: shared, Anonymous: anonymousVariant(base, prov),
+			Held: held, StatusID: st.ID,
 		}
 	}
 	// The submission is on the record, in the same transaction as the objects it stores.
@@ -75,8 +106,19 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		switch r.Outcome {
 		case firebreak.Stored, firebreak.Duplicate:
 			detail := firebreak.StatusDetail{ID: items[i].ID, Version: r.Object.Version}
+			var notes []string
 			if u := compiled[i].Doc.Unknown; len(u) > 0 {
-				detail.Message = fmt.Sprintf("held: the hub does not understand marking %s; only you and the hub operators can see this object", strings.Join(u, ", "))
+				notes = append(notes, fmt.Sprintf("held: the hub does not understand marking %s; only you and the hub operators can see this object", strings.Join(u, ", ")))
+			}
+			if reports[i] != "" {
+				notes = append(notes, reports[i])
+			}
+			detail.Message = strings.Join(notes, "; ")
+			if items[i].Held && r.Outcome == firebreak.Stored {
+				detail.Message = strings.Join(append([]string{"pending review by a hub operator"}, notes...), "; ")
+				st.Pendings = append(st.Pendings, detail)
+				st.State = "pending"
+				continue
 			}
 			st.Successes = append(st.Successes, detail)
 		default:
@@ -226,4 +268,16 @@ func (g *Guard) Status(ctx context.Context, id string) (firebreak.Status, error)
 		return firebreak.Status{}, firebreak.Errorf(firebreak.ENOTFOUND, "no status %q", id)
 	}
 	return st, nil
+}
+
+// holds says whether a submission waits for review: the hub's setting, or that of any
+// circle in its audience, asks for it (for every object, or for those with findings).
+func (g *Guard) holds(d *directory, doc Doc, findings bool) bool {
+	mode := g.opts.Review
+	for _, c := range d.all {
+		if slices.Contains(doc.Circles, c.Name) && (c.Review == firebreak.ReviewAll || mode == firebreak.ReviewOff) {
+			mode = c.Review
+		}
+	}
+	return mode == firebreak.ReviewAll || mode == firebreak.ReviewFindings && findings
 }

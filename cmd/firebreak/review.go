@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/audit"
+	"github.com/firebreak/firebreak/internal/policy"
+)
+
+// reviewCmd is `firebreak review list|release|reject`: the operators' review queue from
+// the command line.
+func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError("review: give a subcommand: list, release or reject")
+	}
+	sub, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("review "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s := newSettings(fs, "data", "store")
+	id := fs.String("id", "", "object id (release, reject)")
+	version := fs.String("version", "", "object version (release, reject)")
+	reason := fs.String("reason", "", "why the version is rejected (reject)")
+	asJSON := fs.Bool("json", false, "list: print JSON")
+	switch sub {
+	case "list", "release", "reject":
+	default:
+		return usageError(fmt.Sprintf("review: unknown subcommand %q (list, release or reject)", sub))
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if sub != "list" && (*id == "" || *version == "") {
+		return usageError("review " + sub + ": --id and --version are required")
+	}
+	c, err := s.load()
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	guard := policy.NewGuard(store, policy.Options{Auditor: audit.New(store)})
+	p, err := guard.OperatorPrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	ctx = firebreak.NewContext(ctx, p)
+	switch sub {
+	case "list":
+		held, err := guard.Held(ctx, 1000)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(held)
+		}
+		for _, h := range held {
+			fmt.Fprintf(stdout, "%s  %s  %s  from %s (status %s)\n", h.Added.Format("2006-01-02T15:04:05Z"), h.ID, h.Version, h.Provider, h.StatusID)
+		}
+		fmt.Fprintf(stdout, "%d version(s) held for review\n", len(held))
+		return nil
+	case "release":
+		if err := guard.DecideHeld(ctx, *id, *version, true, ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "released %s %s\n", *id, *version)
+	case "reject":
+		if err := guard.DecideHeld(ctx, *id, *version, false, *reason); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rejected %s %s\n", *id, *version)
+	}
+	return nil
+}
