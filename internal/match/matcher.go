@@ -1,0 +1,625 @@
+package match
+
+import (
+	"errors"
+	"hash/maphash"
+	"maps"
+	"math"
+	"net/netip"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	firebreak "github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix/pattern"
+)
+
+// Indicator is what the matcher needs of a STIX indicator.
+type Indicator struct {
+	ID      string // the indicator's STIX id; an update with the same id replaces it
+	Name    string // reported with each hit
+	Pattern string // a STIX pattern; "" removes the indicator
+	// ValidFrom and ValidUntil bound when the indicator matches, by the matcher's clock at
+	// match time (not by the time of the observed event); zero means unbounded.
+	ValidFrom, ValidUntil time.Time
+	Revoked               bool  // removes the indicator
+	Seq                   int64 // store order: an update older than the one applied is ignored; 0 is always applied
+}
+
+// Observable is one value seen in a log: the STIX SCO type ("ipv4-addr"), the property
+// path inside it as a pattern spells it after "type:" ("value", "hashes.'SHA-256'",
+// "src_ref.value"), the value, and when it was seen.
+type Observable struct {
+	Type, Path, Value string
+	Time              time.Time
+}
+
+// Hit is an indicator that matched, and the observable that matched it (for a general
+// pattern, the first observable of the event of a type the pattern tests).
+type Hit struct {
+	IndicatorID, Name string
+	Observable        Observable
+}
+
+// Matcher matches observables against compiled indicators. Match and MatchEvent may be
+// called concurrently with each other and with Update and Remove: they read an immutable
+// snapshot that updates replace atomically, so they never wait for a lock.
+type Matcher struct {
+	cur  atomic.Pointer[snapshot]
+	seed maphash.Seed
+	now  func() time.Time
+
+	mu    sync.Mutex // serialises updates
+	byID  map[string]int32
+	tombs map[string]int64 // seq of revoked indicators, so that older versions stay out
+	free  []int32
+	next  int32
+	gen   uint64
+}
+
+// snapshot is one immutable state of the compiled indicators.
+type snapshot struct {
+	fields  map[fieldKey]*field
+	tries   [nTries]*tnode
+	general map[string][]int32 // slots of general patterns, by object type they test
+	chunks  []*chunk
+	live    int
+	ngen    int
+}
+
+const (
+	chunkBits = 8
+	chunkSize = 1 << chunkBits
+)
+
+// chunk holds the records of 256 slots; an update copies the chunks it writes.
+type chunk struct {
+	gen  uint64
+	recs [chunkSize]slotRec
+}
+
+// slotRec is an indicator in the matcher.
+type slotRec struct {
+	id, name    string
+	pattern     string // kept to find its keys again when it is replaced or removed
+	from, until int64  // UnixNano bounds, clamped; 0 is unbounded
+	seq         int64
+	general     *generalPattern
+	live        bool
+}
+
+// NewMatcher returns an empty matcher that uses the system clock.
+func NewMatcher() *Matcher {
+	m := &Matcher{seed: maphash.MakeSeed(), now: time.Now, byID: make(map[string]int32), tombs: make(map[string]int64)}
+	m.cur.Store(&snapshot{fields: map[fieldKey]*field{}, general: map[string][]int32{}})
+	return m
+}
+
+// SetClock sets the clock that decides whether an indicator is within its validity. It
+// must be called before the matcher is shared between goroutines.
+func (m *Matcher) SetClock(now func() time.Time) { m.now = now }
+
+// Stats describes the compiled indicators.
+type Stats struct {
+	Indicators int // live indicators
+	General    int // of which left to the general evaluator
+	ExactKeys  int // distinct (property, value) keys of the fast path
+}
+
+// Stats returns figures about the current snapshot.
+func (m *Matcher) Stats() Stats {
+	s := m.cur.Load()
+	st := Stats{Indicators: s.live, General: s.ngen}
+	for _, f := range s.fields {
+		st.ExactKeys += f.keys
+		if f.raw != nil {
+			st.ExactKeys += f.raw.keys
+		}
+	}
+	return st
+}
+
+func (s *snapshot) rec(ref int32) *slotRec {
+	return &s.chunks[ref>>chunkBits].recs[ref&(chunkSize-1)]
+}
+
+// clampNano converts a validity bound: zero stays zero (unbounded), other times become
+// UnixNano, clamped to the int64 range (valid_until in year 9999 is common).
+func clampNano(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Year() < 1679:
+		return math.MinInt64 + 1
+	case t.Year() > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// active reports whether the indicator is valid at now (UnixNano).
+func (r *slotRec) active(now int64) bool {
+	return r.live && (r.from == 0 || now >= r.from) && (r.until == 0 || now < r.until)
+}
+
+// Match appends to hits the fast-path indicators (see the package documentation) that
+// the observable matches, each once, and returns the extended slice. Indicators left to
+// the general evaluator are matched by MatchEvent only. Match does not allocate unless it
+// appends beyond the capacity of hits.
+func (m *Matcher) Match(o Observable, hits []Hit) []Hit {
+	return m.matchOne(m.cur.Load(), &o, hits, new(clock))
+}
+
+// clock reads the matcher's clock once per call, and only when a hit needs it.
+type clock struct {
+	now int64
+	set bool
+}
+
+func (c *clock) get(m *Matcher) int64 {
+	if !c.set {
+		c.now, c.set = clampNano(m.now()), true
+	}
+	return c.now
+}
+
+func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, clk *clock) []Hit {
+	start := len(hits)
+	if len(s.fields) > 0 {
+		f := s.fields[fieldKey{o.Type, o.Path}]
+		if f == nil {
+			if canon := canonicalObservablePath(o.Type, o.Path); canon != "" {
+				f = s.fields[fieldKey{o.Type, canon}]
+			}
+		}
+		if f != nil {
+			for _, ref := range f.lookup(m.seed, o.Value) {
+				hits = m.hit(s, ref, o, hits, start, clk)
+			}
+		}
+	}
+	if o.Path == "value" && (o.Type == "ipv4-addr" || o.Type == "ipv6-addr") {
+		hits = m.matchNetworks(s, o, hits, start, clk)
+	}
+	return hits
+}
+
+// matchNetworks looks the value up in the ISSUBSET tries of its type and family.
+func (m *Matcher) matchNetworks(s *snapshot, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+	four, six := trieIndex(o.Type, false), trieIndex(o.Type, true)
+	if s.tries[four] == nil && s.tries[six] == nil {
+		return hits
+	}
+	if !plausibleIP(o.Value) {
+		return hits
+	}
+	var p netip.Prefix
+	if strings.IndexByte(o.Value, '/') >= 0 {
+		q, err := netip.ParsePrefix(o.Value)
+		if err != nil {
+			return hits
+		}
+		p = q.Masked()
+	} else {
+		a, err := netip.ParseAddr(o.Value)
+		if err != nil || a.Zone() != "" {
+			return hits
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	root := s.tries[four]
+	if !p.Addr().Is4() {
+		root = s.tries[six]
+	}
+	if root == nil {
+		return hits
+	}
+	a := addrBytes(p.Addr())
+	var buf [16]int32
+	for _, ref := range trieLookup(root, &a, p.Bits(), buf[:0]) {
+		hits = m.hit(s, ref, o, hits, start, clk)
+	}
+	return hits
+}
+
+// hit appends the hit of slot ref unless the indicator is not valid now or is already
+// among the hits appended since start.
+func (m *Matcher) hit(s *snapshot, ref int32, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+	r := s.rec(ref)
+	if (r.from != 0 || r.until != 0 || !r.live) && !r.active(clk.get(m)) {
+		return hits
+	}
+	for i := start; i < len(hits); i++ {
+		if hits[i].IndicatorID == r.id {
+			return hits
+		}
+	}
+	return append(hits, Hit{IndicatorID: r.id, Name: r.name, Observable: *o})
+}
+
+// MatchEvent appends the hits of one event (the observables of one log line): the
+// fast-path hits of each observable, as Match, and the hits of the indicators left to
+// the general evaluator, which sees the event as one observation (count 1, first and last
+// observed at the event's time) holding the event's objects (see the package
+// documentation for how observables become objects). It allocates only when a general
+// indicator tests an object type present in the event.
+func (m *Matcher) MatchEvent(ev Event, hits []Hit) []Hit {
+	s := m.cur.Load()
+	clk := new(clock)
+	for i := range ev.Observables {
+		hits = m.matchOne(s, &ev.Observables[i], hits, clk)
+	}
+	if s.ngen == 0 || len(ev.Observables) == 0 {
+		return hits
+	}
+	var cands []int32
+	many := 0
+	for i := range ev.Observables {
+		o := &ev.Observables[i]
+		if !seenType(ev.Observables[:i], o.Type) {
+			if refs := s.general[o.Type]; len(refs) > 0 {
+				cands = append(cands, refs...)
+				many++
+			}
+		}
+		if rt := refTypeOf(o); rt != "" {
+			if refs := s.general[rt]; len(refs) > 0 {
+				cands = append(cands, refs...)
+				many++
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return hits
+	}
+	if many > 1 {
+		slices.Sort(cands)
+		cands = slices.Compact(cands)
+	}
+	obs := []pattern.Observation{observationOf(&ev)}
+	now := clk.get(m)
+	for _, ref := range cands {
+		r := s.rec(ref)
+		if !r.active(now) || !r.general.p.Match(obs) {
+			continue
+		}
+		o := &ev.Observables[0]
+		for i := range ev.Observables {
+			if slices.Contains(r.general.types, ev.Observables[i].Type) {
+				o = &ev.Observables[i]
+				break
+			}
+		}
+		hits = append(hits, Hit{IndicatorID: r.id, Name: r.name, Observable: *o})
+	}
+	return hits
+}
+
+func seenType(obs []Observable, typ string) bool {
+	for i := range obs {
+		if obs[i].Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// Update adds, replaces (same ID) or removes (Revoked, or an empty Pattern) indicators.
+// Only what they change is rebuilt, and the change is published at once. It returns an
+// error for each indicator whose pattern does not compile (a *firebreak.Error with code
+// EINVALID naming the indicator and the position); the others are applied all the same,
+// and an indicator replaced by an invalid version is removed.
+func (m *Matcher) Update(inds ...Indicator) []error {
+	// Compile outside the lock, in parallel for large batches.
+	plans := make([]plan, len(inds))
+	errs := make([]error, len(inds))
+	parallel(len(inds), func(i int) {
+		if ind := &inds[i]; !ind.Revoked && ind.Pattern != "" {
+			plans[i], errs[i] = compilePattern(ind.Pattern)
+		}
+	})
+	var out []error
+	for i, err := range errs {
+		if err != nil {
+			msg := "indicator " + inds[i].ID + ": invalid pattern"
+			var se *pattern.SyntaxError
+			if errors.As(err, &se) {
+				msg += ": " + se.Error()
+			}
+			out = append(out, firebreak.Wrap(firebreak.EINVALID, err, msg))
+		}
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// The last version of each id in the call wins (the highest Seq, then the latest).
+	last := make(map[string]int, len(inds))
+	for i := range inds {
+		if j, ok := last[inds[i].ID]; !ok || inds[i].Seq >= inds[j].Seq {
+			last[inds[i].ID] = i
+		}
+	}
+	b := m.newBatch()
+	var gone []int32
+	for i := range inds {
+		ind := &inds[i]
+		if last[ind.ID] != i || m.stale(b.old, ind) {
+			continue
+		}
+		if ref, ok := m.byID[ind.ID]; ok {
+			gone = append(gone, ref)
+			delete(m.byID, ind.ID)
+		}
+		delete(m.tombs, ind.ID)
+		if ind.Revoked && ind.Seq != 0 {
+			m.tombs[ind.ID] = ind.Seq
+		}
+		if ind.Revoked || ind.Pattern == "" || errs[i] != nil {
+			continue
+		}
+		b.add(m.alloc(), ind, &plans[i])
+	}
+	m.removeSlots(b, gone)
+	m.publish(b, gone)
+	return out
+}
+
+// stale reports whether ind is older than the version of its id already applied.
+func (m *Matcher) stale(s *snapshot, ind *Indicator) bool {
+	if ind.Seq == 0 {
+		return false
+	}
+	if ref, ok := m.byID[ind.ID]; ok {
+		if seq := s.rec(ref).seq; seq != 0 && ind.Seq < seq {
+			return true
+		}
+	}
+	if seq, ok := m.tombs[ind.ID]; ok && ind.Seq < seq {
+		return true
+	}
+	return false
+}
+
+// Remove removes the indicators with these ids; unknown ids are ignored.
+func (m *Matcher) Remove(ids ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.newBatch()
+	var gone []int32
+	for _, id := range ids {
+		if ref, ok := m.byID[id]; ok {
+			gone = append(gone, ref)
+			delete(m.byID, id)
+		}
+	}
+	m.removeSlots(b, gone)
+	m.publish(b, gone)
+}
+
+// RemoveExpired removes the indicators whose ValidUntil has passed by the matcher's
+// clock (they no longer match anyway; this frees their memory) and returns how many.
+func (m *Matcher) RemoveExpired() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.cur.Load()
+	now := clampNano(m.now())
+	b := m.newBatch()
+	var gone []int32
+	for id, ref := range m.byID {
+		if r := s.rec(ref); r.until != 0 && now >= r.until {
+			gone = append(gone, ref)
+			delete(m.byID, id)
+		}
+	}
+	m.removeSlots(b, gone)
+	m.publish(b, gone)
+	return len(gone)
+}
+
+func (m *Matcher) alloc() int32 {
+	if n := len(m.free); n > 0 {
+		ref := m.free[n-1]
+		m.free = m.free[:n-1]
+		return ref
+	}
+	m.next++
+	return m.next - 1
+}
+
+// batch collects the changes of one update against the snapshot old.
+type batch struct {
+	gen     uint64
+	old     *snapshot
+	fields  map[fieldKey]*fieldEdit
+	removed map[int32]struct{}
+	tries   [nTries]*tnode
+	genAdd  map[string][]int32
+	genDel  map[string]bool
+	chunks  []*chunk
+	live    int
+	ngen    int
+	m       *Matcher
+
+	ownChunks bool // chunks is a copy of old.chunks
+}
+
+func (m *Matcher) newBatch() *batch {
+	m.gen++
+	old := m.cur.Load()
+	return &batch{gen: m.gen, old: old, fields: map[fieldKey]*fieldEdit{}, removed: map[int32]struct{}{},
+		tries: old.tries, genAdd: map[string][]int32{}, genDel: map[string]bool{}, chunks: old.chunks,
+		live: old.live, ngen: old.ngen, m: m}
+}
+
+func (b *batch) edit(fk fieldKey, norm normKind) *fieldEdit {
+	e := b.fields[fk]
+	if e == nil {
+		e = &fieldEdit{norm: norm}
+		b.fields[fk] = e
+	}
+	return e
+}
+
+// writeRec returns the record of slot ref for writing, copying its chunk once per batch.
+func (b *batch) writeRec(ref int32) *slotRec {
+	if !b.ownChunks {
+		b.chunks = slices.Clone(b.old.chunks)
+		b.ownChunks = true
+	}
+	ci := int(ref >> chunkBits)
+	for len(b.chunks) <= ci {
+		b.chunks = append(b.chunks, &chunk{gen: b.gen})
+	}
+	c := b.chunks[ci]
+	if c.gen != b.gen {
+		nc := *c
+		nc.gen = b.gen
+		c = &nc
+		b.chunks[ci] = c
+	}
+	return &c.recs[ref&(chunkSize-1)]
+}
+
+func (b *batch) add(ref int32, ind *Indicator, pl *plan) {
+	b.m.byID[ind.ID] = ref
+	*b.writeRec(ref) = slotRec{id: ind.ID, name: ind.Name, pattern: ind.Pattern, from: clampNano(ind.ValidFrom),
+		until: clampNano(ind.ValidUntil), seq: ind.Seq, general: pl.general, live: true}
+	b.live++
+	if pl.general != nil {
+		b.ngen++
+		for _, t := range pl.general.types {
+			b.genAdd[t] = append(b.genAdd[t], ref)
+		}
+		return
+	}
+	for _, k := range pl.eq {
+		e := b.edit(k.fk, k.norm)
+		if k.raw {
+			if e.raw == nil {
+				e.raw = &fieldEdit{norm: normExact}
+			}
+			e = e.raw
+		}
+		e.add(b.m.seed, k.key, ref)
+	}
+	for _, c := range pl.cidr {
+		b.tries[c.trie] = trieInsert(b.tries[c.trie], b.gen, c.pfx, ref)
+	}
+}
+
+// removeSlots takes the indicators in slots gone out of the batch: their keys are found
+// again by compiling their patterns.
+func (m *Matcher) removeSlots(b *batch, gone []int32) {
+	if len(gone) == 0 {
+		return
+	}
+	for _, ref := range gone {
+		b.removed[ref] = struct{}{}
+	}
+	plans := make([]plan, len(gone))
+	parallel(len(gone), func(i int) {
+		r := b.old.rec(gone[i])
+		if r.general != nil {
+			plans[i] = plan{general: r.general}
+			return
+		}
+		plans[i], _ = compilePattern(r.pattern)
+	})
+	for i, ref := range gone {
+		pl := &plans[i]
+		b.live--
+		if pl.general != nil {
+			b.ngen--
+			for _, t := range pl.general.types {
+				b.genDel[t] = true
+			}
+		}
+		for _, k := range pl.eq {
+			e := b.edit(k.fk, k.norm)
+			if k.raw {
+				if e.raw == nil {
+					e.raw = &fieldEdit{norm: normExact}
+				}
+				e = e.raw
+			}
+			e.touch(m.seed, k.key)
+		}
+		for _, c := range pl.cidr {
+			a := addrBytes(c.pfx.Addr())
+			b.tries[c.trie] = trieRemove(b.tries[c.trie], b.gen, &a, c.pfx.Bits(), 0, b.removed)
+		}
+		*b.writeRec(ref) = slotRec{}
+	}
+}
+
+// publish builds the new snapshot from the batch and makes it current. Slots freed by the
+// batch are reused only by later batches.
+func (m *Matcher) publish(b *batch, gone []int32) {
+	old := b.old
+	ns := &snapshot{fields: old.fields, tries: b.tries, general: old.general, chunks: b.chunks, live: b.live, ngen: b.ngen}
+	if len(b.fields) > 0 {
+		ns.fields = maps.Clone(old.fields)
+		for fk, e := range b.fields {
+			if f := e.apply(m.seed, old.fields[fk], b.removed); f != nil {
+				ns.fields[fk] = f
+			} else {
+				delete(ns.fields, fk)
+			}
+		}
+	}
+	if len(b.genAdd) > 0 || len(b.genDel) > 0 {
+		ns.general = maps.Clone(old.general)
+		for t := range b.genDel {
+			ns.general[t] = slices.DeleteFunc(slices.Clone(ns.general[t]), func(ref int32) bool {
+				_, gone := b.removed[ref]
+				return gone
+			})
+		}
+		for t, refs := range b.genAdd {
+			if b.genDel[t] {
+				ns.general[t] = append(ns.general[t], refs...)
+			} else {
+				ns.general[t] = append(slices.Clone(ns.general[t]), refs...)
+			}
+		}
+		for t, refs := range ns.general {
+			if len(refs) == 0 {
+				delete(ns.general, t)
+			}
+		}
+	}
+	m.cur.Store(ns)
+	m.free = append(m.free, gone...)
+}
+
+// parallel calls fn(i) for i in [0, n), on every core for large n, and returns when all
+// calls have returned.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/256+1)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	const step = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(step)) - step
+				if i >= n {
+					return
+				}
+				for j := i; j < min(i+step, n); j++ {
+					fn(j)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
