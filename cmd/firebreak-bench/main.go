@@ -26,7 +26,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -148,16 +147,15 @@ func run(bin, out, work string, ingestN, big, samples int) error {
 	start := time.Now()
 	cmd := exec.Command(bin, "import", "--org", "Provider", "--data", dir, bundle)
 	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
+	peak, err := runMeasuringPeak(cmd)
+	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	el := time.Since(start)
 	os.Remove(bundle)
 	res.ImportTotal = big
 	res.ImportPerS = float64(big) / el.Seconds()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.ImportRSS = float64(ru.Maxrss) / 1024 // Linux reports KiB
-	}
+	res.ImportRSS = peak
 	fmt.Fprintf(os.Stderr, "pages: %d objects...\n", big)
 	h1m, err := startHubIn(ctx, bin, dir)
 	if err != nil {
@@ -566,4 +564,39 @@ func pages(h *hubProc, total, samples int) (median, p99 float64, err error) {
 	}
 	slices.Sort(durs)
 	return durs[len(durs)/2], durs[min(len(durs)-1, len(durs)*99/100)], nil
+}
+
+// runMeasuringPeak runs cmd and returns its peak resident memory in MiB, read from
+// /proc/<pid>/status (VmHWM) while it runs. getrusage would report the bench's own peak:
+// a child started by os/exec inherits its parent's high-water mark (golang/go#32054).
+func runMeasuringPeak(cmd *exec.Cmd) (float64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var peakKiB int64
+	read := func() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				var kib int64
+				fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kib)
+				peakKiB = max(peakKiB, kib)
+			}
+		}
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			return float64(peakKiB) / 1024, err
+		case <-t.C:
+			read()
+		}
+	}
 }

@@ -220,3 +220,40 @@ func formatFloat(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
+
+// GaugeVec is a family of gauges told apart by label values.
+type GaugeVec struct {
+	name, help string
+	labels     []string
+	mu         sync.Mutex
+	values     map[string]float64
+}
+
+// NewGaugeVec registers a gauge family.
+func (r *Registry) NewGaugeVec(name, help string, labels ...string) *GaugeVec {
+	g := &GaugeVec{name: name, help: help, labels: labels, values: map[string]float64{}}
+	r.add(g)
+	return g
+}
+
+// Set sets the gauge with the given label values.
+func (g *GaugeVec) Set(v float64, values ...string) {
+	key := labelString(g.labels, values)
+	g.mu.Lock()
+	g.values[key] = v
+	g.mu.Unlock()
+}
+
+func (g *GaugeVec) write(w io.Writer) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", g.name, g.help, g.name)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	keys := make([]string, 0, len(g.values))
+	for k := range g.values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s%s %s\n", g.name, k, formatFloat(g.values[k]))
+	}
+}
