@@ -312,3 +312,5 @@ func (f *fakeTB) Skipf(format string, args ...any) {
 }
 
 func (f *fakeTB) Helper() {}
+
+func TestFederationConformance(t *testing.T) { storetest.RunFederation(t, opener()) }
