@@ -102,3 +102,9 @@ const (
 	AuditContacts      = "contacts.change"
 	AuditIntroduction  = "introduction"
 )
+
+// Audit actions of federation.
+const (
+	AuditFederationPull = "federation.pull" // a batch taken from a peer
+	AuditFederationPush = "federation.push" // a batch sent to a peer
+)

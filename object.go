@@ -203,6 +203,7 @@ type Store interface {
 	AuditStore
 	DisclosureStore
 	ContactStore
+	FederationStore
 	Close() error
 }
 

@@ -10,6 +10,9 @@ type Principal struct {
 	Circles []Circle
 	// Operator is true for users with the operator role in the hub's operator organisation.
 	Operator bool
+	// Peer is set when the organisation is a peer hub's account (an organisation with a
+	// declared peer's name): what it reads is capped by the peer agreement.
+	Peer *Peer
 }
 
 // InCircle reports whether the principal's organisation belongs to the named circle.

@@ -48,6 +48,11 @@ func Compile(obj *stix.Object, defs map[string]*stix.Object, opts CompileOptions
 	if c.audienceSet && len(d.Circles) == 0 && len(d.Orgs) == 0 {
 		d.NoAudience = true
 	}
+	if d.TLP < 0 && obj.Type == "marking-definition" {
+		// A marking definition is an instruction to whoever receives what it marks: it
+		// travels with them (to members and peers) unless it is marked itself.
+		d.TLP = firebreak.TLPClear
+	}
 	if d.TLP < 0 {
 		d.TLP, d.DefaultTLP = opts.DefaultTLP, true
 	}

@@ -10,6 +10,8 @@ import (
 // circles whose data it currently receives, and whether the caller is a hub operator.
 type Reader struct {
 	Org firebreak.Organization
+	// Peer is set when the reader is a peer hub: the agreement caps what it reads.
+	Peer *firebreak.Peer
 	// Ancestors are the organisation's parent, its parent's parent and so on.
 	Ancestors []int64
 	// Circles are the circles the organisation belongs to and whose rules it meets now,
@@ -22,6 +24,9 @@ type Reader struct {
 type Provider struct {
 	Org       firebreak.Organization
 	Ancestors []int64
+	// Peer is true when the provider is a peer hub's account: the version came from that
+	// hub, and goes on to other peers only as its further_sharing allows.
+	Peer bool
 }
 
 // Decision is what a reader may have of one object version.
@@ -48,6 +53,15 @@ var governmental = []firebreak.OrgType{firebreak.TypeGovernment, firebreak.TypeM
 // p submitted under policy d. Every read path reaches it through the Guard. The rules
 // combine with AND; whatever no rule admits stays hidden.
 func Decide(r Reader, p Provider, d Doc) Decision {
+	if r.Peer != nil {
+		// A peer hub reads as a peer, never as a member, and never gets back what came
+		// from it.
+		if r.Org.ID == p.Org.ID || r.Org.Status != firebreak.OrgVetted {
+			return Decision{}
+		}
+		pd := DecidePeer(*r.Peer, p, d)
+		return Decision{Visible: pd.Send, Remove: pd.Remove, NameProvider: pd.NameProvider}
+	}
 	if r.Org.ID != 0 && r.Org.ID == p.Org.ID {
 		return Decision{Visible: true, Own: true, NameProvider: true}
 	}
@@ -149,6 +163,9 @@ func DecidePeer(peer firebreak.Peer, p Provider, d Doc) PeerDecision {
 	}
 	if d.ProviderIdentity && !(peer.Attribution && d.Attribution == AttributionEveryone) {
 		return PeerDecision{}
+	}
+	if p.Peer && d.FurtherSharing != SharingPeers {
+		return PeerDecision{} // received from a peer, and not to be re-shared
 	}
 	if d.Has(CaveatNoForeign) && peer.Country != p.Org.Country {
 		return PeerDecision{}

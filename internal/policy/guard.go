@@ -55,6 +55,7 @@ type visKey struct {
 	operator bool
 	view     string // "" for the shared view; a circle name for circle-<name>
 	epoch    int64
+	peer     bool
 }
 
 type visEntry struct {
@@ -73,6 +74,7 @@ type directory struct {
 	circles   map[int64][]firebreak.Circle // circles each organisation was admitted to
 	all       []firebreak.Circle
 	opOrg     int64 // the operator organisation, 0 if none
+	peers     map[string]firebreak.Peer
 }
 
 // activeCircles returns the names of the circles org belongs to and whose rules it meets
@@ -92,13 +94,15 @@ func (d *directory) activeCircles(org firebreak.Organization, now time.Time) []s
 
 // reader returns the reader a principal stands for at now.
 func (d *directory) reader(p *firebreak.Principal, now time.Time) Reader {
-	return Reader{Org: p.Org, Ancestors: d.ancestors[p.Org.ID], Circles: d.activeCircles(p.Org, now), Operator: p.Operator}
+	return Reader{Org: p.Org, Ancestors: d.ancestors[p.Org.ID], Circles: d.activeCircles(p.Org, now), Operator: p.Operator, Peer: p.Peer}
 }
 
 // provider returns the provider with the given organisation id. An organisation that is
 // no longer in the directory is a provider nobody shares a country or parent with.
 func (d *directory) provider(id int64) Provider {
-	return Provider{Org: d.orgs[id], Ancestors: d.ancestors[id]}
+	o := d.orgs[id]
+	_, peer := d.peers[o.Name]
+	return Provider{Org: o, Ancestors: d.ancestors[id], Peer: peer && o.Name != ""}
 }
 
 // NewGuard returns a guard over store.
@@ -145,8 +149,16 @@ func (g *Guard) directory(ctx context.Context) (*directory, error) {
 	if err != nil {
 		return nil, err
 	}
+	peers, err := g.store.Peers(ctx)
+	if err != nil {
+		return nil, err
+	}
 	d = &directory{epoch: epoch, hub: hub, orgs: map[int64]firebreak.Organization{},
-		byName: map[string]int64{}, ancestors: map[int64][]int64{}, circles: map[int64][]firebreak.Circle{}, all: circles}
+		byName: map[string]int64{}, ancestors: map[int64][]int64{}, circles: map[int64][]firebreak.Circle{}, all: circles,
+		peers: map[string]firebreak.Peer{}}
+	for _, pr := range peers {
+		d.peers[pr.Name] = pr
+	}
 	for _, o := range orgs {
 		d.orgs[o.ID] = o
 		d.byName[o.Name] = o.ID
@@ -257,6 +269,9 @@ func (g *Guard) principal(d *directory, u firebreak.User) (*firebreak.Principal,
 		}
 	}
 	p.Operator = u.HasRole(firebreak.RoleOperator) && d.opOrg != 0 && org.ID == d.opOrg
+	if pr, ok := d.peers[org.Name]; ok {
+		p.Peer, p.Operator, p.Circles = &pr, false, nil
+	}
 	return p, nil
 }
 

@@ -144,7 +144,7 @@ func (g *Guard) visibility(ctx context.Context, r Reader, d *directory, c firebr
 		return firebreak.Visibility{}, err
 	}
 	key := visKey{org: r.Org.ID, status: r.Org.Status, circles: strings.Join(r.Circles, "\x00"),
-		operator: r.Operator, view: c.Circle, epoch: d.epoch}
+		operator: r.Operator, view: c.Circle, epoch: d.epoch, peer: r.Peer != nil}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	e := g.vis[key]

@@ -241,6 +241,20 @@ func (g *Guard) ApplyDirectory(ctx context.Context, d firebreak.Directory) error
 	} else if !p.User.HasRole(firebreak.RoleAdmin) {
 		return firebreak.Errorf(firebreak.EFORBIDDEN, "applying a declaration needs the admin role")
 	}
+	// Each peer hub has an account here: an organisation of the peer's name, which its
+	// pulls and pushes authenticate as. Declare it when neither the declaration nor the
+	// store has it (an existing one keeps its status: re-applying never re-vets a peer
+	// that was suspended).
+	dir, err := g.directory(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pr := range d.Peers {
+		declared := slices.ContainsFunc(d.Organizations, func(o firebreak.DeclaredOrganization) bool { return o.Name == pr.Name })
+		if _, held := dir.byName[pr.Name]; !declared && !held {
+			d.Organizations = append(d.Organizations, firebreak.DeclaredOrganization{Name: pr.Name, Country: pr.Country, Type: pr.Type, Status: firebreak.OrgVetted})
+		}
+	}
 	detail := fmt.Sprintf("declaration applied: %d organisations, %d users, %d circles, %d peers", len(d.Organizations), len(d.Users), len(d.Circles), len(d.Peers))
 	return g.store.Apply(ctx, d, g.event(p, firebreak.AuditDirectory, nil, detail))
 }

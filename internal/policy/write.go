@@ -74,13 +74,17 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		}
 		// What others receive: personal data redacted (the provider keeps its original),
 		// and for readers who may not learn the provider, its names and domains too.
-		var shared json.RawMessage
-		if out, fs, err := sc.Object(o.Raw); err == nil && len(fs) > 0 {
-			shared, reports[i] = out, scrubReport(fs)
-		}
-		base := o.Raw
-		if shared != nil {
-			base = shared
+		// Marking definitions are the policy itself, passed on unchanged.
+		var shared, anon json.RawMessage
+		if o.Type != "marking-definition" {
+			if out, fs, err := sc.Object(o.Raw); err == nil && len(fs) > 0 {
+				shared, reports[i] = out, scrubReport(fs)
+			}
+			base := o.Raw
+			if shared != nil {
+				base = shared
+			}
+			anon = anonymousVariant(base, prov)
 		}
 		held := g.holds(d, doc, reports[i] != "")
 		doc.Held = held
@@ -88,7 +92,7 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 			ID: o.ID, Type: o.Type, SpecVersion: o.SpecVersion,
 			Version: o.Version(), VersionKey: stix.VersionKey(o.Version()),
 			PolicyDoc: doc.Encode(), Expires: compiled[i].Expires, Raw: o.Raw,
-			Shared: shared, Anonymous: anonymousVariant(base, prov),
+			Shared: shared, Anonymous: anon,
 			Held: held, StatusID: st.ID,
 		}
 	}

@@ -13,3 +13,5 @@ func TestDisclosureConformance(t *testing.T) { storetest.RunDisclosure(t, opener
 func TestAuditedWritesConformance(t *testing.T) { storetest.RunAuditedWrites(t, opener()) }
 
 func TestAnonymityConformance(t *testing.T) { storetest.RunAnonymity(t, opener()) }
+
+func TestFederationConformance(t *testing.T) { storetest.RunFederation(t, opener()) }

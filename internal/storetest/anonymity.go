@@ -217,3 +217,35 @@ func testHubSecretDurable(f *fixture) {
 		f.Errorf("the hub secret changed across a restart")
 	}
 }
+
+// RunFederation runs the part of the suite about federation state.
+func RunFederation(t *testing.T, o Opener) {
+	t.Helper()
+	t.Run("PeerState", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, o)
+		st, err := f.s.PeerState(f.ctx, "ca-hub")
+		if err != nil || st.Peer != "ca-hub" || st.In != 0 || !st.PushAfter.IsZero() {
+			f.Fatalf("state of a peer never synced = %+v, %v", st, err)
+		}
+		st = firebreak.PeerState{Peer: "ca-hub", PullNext: "abc", PullAddedAfter: "2026-01-01T00:00:00.123456Z",
+			PushAfter: firebreak.Cursor{Added: 5, Seq: 9}, LastSuccess: Epoch, LastError: "x", In: 3, Out: 4}
+		if err := f.s.PutPeerState(f.ctx, st, []byte(`{"action":"federation.pull"}`)); err != nil {
+			f.Fatal(err)
+		}
+		got, err := f.s.PeerState(f.ctx, "ca-hub")
+		if err != nil || got.PullNext != "abc" || got.PullAddedAfter != st.PullAddedAfter || got.PushAfter != st.PushAfter ||
+			!got.LastSuccess.Equal(Epoch) || got.In != 3 || got.Out != 4 || got.LastError != "x" {
+			f.Errorf("PeerState = %+v, %v", got, err)
+		}
+		if f.auditLen() != 1 {
+			f.Errorf("the state change was not recorded with it")
+		}
+		if err := f.s.PutPeerState(f.ctx, firebreak.PeerState{Peer: "ca-hub", In: 9}, nil); err == nil {
+			f.Errorf("a state change whose record cannot be written succeeded")
+		}
+		if got, _ := f.s.PeerState(f.ctx, "ca-hub"); got.In != 3 {
+			f.Errorf("the failed change was applied: %+v", got)
+		}
+	})
+}

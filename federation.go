@@ -1,0 +1,35 @@
+package firebreak
+
+import (
+	"context"
+	"time"
+)
+
+// PeerState is where federation with one peer stands. It is kept in the store so that a
+// restarted hub (or another node) resumes where the last sync stopped: nothing lost,
+// nothing repeated beyond what the peer's own cursor semantics force.
+type PeerState struct {
+	Peer string `json:"peer"`
+	// PullNext is the peer's `next` token after the last page taken; PullAddedAfter the
+	// peer's date added of the last object taken, exactly as the peer wrote it (its own
+	// clock, never an object's timestamps). Either resumes a pull.
+	PullNext       string `json:"pull_next,omitempty"`
+	PullAddedAfter string `json:"pull_added_after,omitempty"`
+	// PushAfter is the position in this hub's order of the last version sent.
+	PushAfter Cursor `json:"push_after"`
+	// LastSuccess is when a sync with the peer last completed; LastError what went wrong
+	// since (empty when nothing).
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	// In and Out count the objects taken from and sent to the peer.
+	In  int64 `json:"in"`
+	Out int64 `json:"out"`
+}
+
+// FederationStore keeps each peer's sync state.
+type FederationStore interface {
+	// PeerState returns a peer's state; a peer never synced has the zero state.
+	PeerState(ctx context.Context, peer string) (PeerState, error)
+	// PutPeerState stores it, with audit appended in the same transaction.
+	PutPeerState(ctx context.Context, s PeerState, audit ...[]byte) error
+}
