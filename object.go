@@ -167,8 +167,10 @@ type PolicyRecord struct {
 // ObjectStore keeps object versions. Visibility is never decided here: the caller (the
 // policy guard) passes it in, and the store applies it inside its queries.
 type ObjectStore interface {
-	// Ingest stores items for provider atomically: all or nothing, durable on return. The
-	// date added is the store's clock at commit, never earlier than any date added before.
+	// Ingest stores items for provider atomically: all or nothing, durable on return. All
+	// items of one call share one date added: the store's clock when it orders the write,
+	// but strictly later than any date added before, so that a reader resuming with
+	// added_after a date it has seen never skips a later call.
 	// The audit bodies are appended to the audit log in the same transaction: when they
 	// cannot be, nothing is stored.
 	Ingest(ctx context.Context, provider int64, items []IngestItem, audit ...[]byte) ([]IngestResult, error)

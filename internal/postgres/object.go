@@ -118,7 +118,9 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		Scan(&lastSeq, &maxAdded); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
-	added := max(s.clock.Now().UnixMicro(), maxAdded)
+	// Strictly after every earlier call: a reader that resumes with added_after a date
+	// it has seen then never skips a later call made within the same microsecond.
+	added := max(s.clock.Now().UnixMicro(), maxAdded+1)
 	addedTime := time.UnixMicro(added).UTC()
 
 	held, err := heldVersions(ctx, tx, items)

@@ -114,14 +114,6 @@ func opener() storetest.Opener {
 
 func TestConformance(t *testing.T) { storetest.Run(t, opener()) }
 
-func TestAuditConformance(t *testing.T) { storetest.RunAudit(t, opener()) }
-
-func TestDisclosureConformance(t *testing.T) { storetest.RunDisclosure(t, opener()) }
-
-func TestAuditedWritesConformance(t *testing.T) { storetest.RunAuditedWrites(t, opener()) }
-
-func TestAnonymityConformance(t *testing.T) { storetest.RunAnonymity(t, opener()) }
-
 func TestMigrations(t *testing.T) {
 	schema := freshSchema(t)
 	ctx := t.Context()
@@ -312,5 +304,3 @@ func (f *fakeTB) Skipf(format string, args ...any) {
 }
 
 func (f *fakeTB) Helper() {}
-
-func TestFederationConformance(t *testing.T) { storetest.RunFederation(t, opener()) }

@@ -221,6 +221,22 @@ func testHubSecretDurable(f *fixture) {
 // RunFederation runs the part of the suite about federation state.
 func RunFederation(t *testing.T, o Opener) {
 	t.Helper()
+	t.Run("DatesAddedStrictlyIncrease", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, o)
+		p := f.orgs("p")[0]
+		// The clock does not move between the calls: the second still gets a later date,
+		// so that added_after the first call's date finds it.
+		r1 := f.ingest(p, Item("indicator--00000000-0000-4000-8000-0000000000f1", ts(1), "2.1", `{}`))
+		r2 := f.ingest(p, Item("indicator--00000000-0000-4000-8000-0000000000f2", ts(1), "2.1", `{}`))
+		if !r2[0].Object.Added.After(r1[0].Object.Added) {
+			f.Errorf("second call added %v, not after the first's %v", r2[0].Object.Added, r1[0].Object.Added)
+		}
+		page := f.objects(firebreak.Visibility{All: true}, firebreak.ObjectFilter{AddedAfter: r1[0].Object.Added})
+		if len(page.Objects) != 1 || page.Objects[0].ID != r2[0].Object.ID {
+			f.Errorf("added_after the first call's date found %d objects", len(page.Objects))
+		}
+	})
 	t.Run("PeerState", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, o)

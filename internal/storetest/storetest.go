@@ -124,6 +124,12 @@ func Run(t *testing.T, o Opener) {
 			tc.fn(newFixture(t, o))
 		})
 	}
+	// The parts kept in files of their own; every store runs them all.
+	t.Run("Audit", func(t *testing.T) { RunAudit(t, o) })
+	t.Run("AuditedWrites", func(t *testing.T) { RunAuditedWrites(t, o) })
+	t.Run("Disclosure", func(t *testing.T) { RunDisclosure(t, o) })
+	t.Run("Anonymity", func(t *testing.T) { RunAnonymity(t, o) })
+	t.Run("Federation", func(t *testing.T) { RunFederation(t, o) })
 }
 
 // fixture is one subtest's store, clock and helpers.
