@@ -67,6 +67,9 @@ func (b *obsBuilder) add(o *Observable) {
 	if !ok || o.Type == "" || keys[0] == "type" || keys[0] == "id" {
 		return // the builder names its objects itself
 	}
+	if n := len(keys); n >= 2 && keys[n-2] == "hashes" {
+		keys[n-1] = canonicalHashAlg(keys[n-1])
+	}
 	if len(keys) >= 2 && (strings.HasSuffix(keys[0], "_ref") || strings.HasSuffix(keys[0], "_refs")) {
 		rt := refType(keys[1:], o.Value)
 		value := builtValue(rt, keys[1:], o.Value)
