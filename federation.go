@@ -15,6 +15,9 @@ type PeerState struct {
 	// clock, never an object's timestamps). Either resumes a pull.
 	PullNext       string `json:"pull_next,omitempty"`
 	PullAddedAfter string `json:"pull_added_after,omitempty"`
+	// PullComplete is true when the last pull read to the end: everything added up to
+	// PullAddedAfter was taken, so the next pull asks strictly after it.
+	PullComplete bool `json:"pull_complete,omitempty"`
 	// PushAfter is the position in this hub's order of the last version sent.
 	PushAfter Cursor `json:"push_after"`
 	// LastSuccess is when a sync with the peer last completed; LastError what went wrong

@@ -220,6 +220,9 @@ type Status struct {
 	Successes        []StatusDetail
 	Failures         []StatusDetail
 	Pendings         []StatusDetail
+	// Stored counts the successes and pendings that were new versions, not duplicates of
+	// versions already held (not part of the TAXII resource).
+	Stored int `json:"-"`
 }
 
 // StatusDetail is one object's line in a Status.

@@ -41,6 +41,9 @@ type Config struct {
 	AuditKey string `json:"audit_key"`
 	// AuditCheckpointInterval is how often the chain's head is signed.
 	AuditCheckpointInterval Duration `json:"audit_checkpoint_interval"`
+	// NoFederation stops the background sync with peers (firebreak sync still works):
+	// for a node of a multi-node deployment that should not sync.
+	NoFederation bool `json:"no_federation"`
 }
 
 // Duration is a time.Duration written as "30s" in the config file.
@@ -102,6 +105,7 @@ var configFlags = []struct{ flag, env, help string }{
 	{"log-level", "FIREBREAK_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"log-format", "FIREBREAK_LOG_FORMAT", "json or text (default json)"},
 	{"shutdown-timeout", "FIREBREAK_SHUTDOWN_TIMEOUT", "how long to let requests finish on shutdown (default 30s)"},
+	{"no-federation", "FIREBREAK_NO_FEDERATION", "do not sync with peers in the background (true or false)"},
 	{"review", "FIREBREAK_REVIEW", "hold submissions for review: off, findings or all (default off)"},
 	{"audit-key", "FIREBREAK_AUDIT_KEY", "Ed25519 key (PEM) that signs audit checkpoints (default DATA/audit.key)"},
 	{"audit-checkpoint-interval", "FIREBREAK_AUDIT_CHECKPOINT_INTERVAL", "how often the audit chain's head is signed (default 10s)"},
@@ -196,6 +200,8 @@ func (c *Config) set(name, v string) error {
 		c.ShutdownTimeout = Duration(d)
 	case "audit-key":
 		c.AuditKey = v
+	case "no-federation":
+		c.NoFederation, err = strconv.ParseBool(v)
 	case "review":
 		c.Review = v
 		if v == "off" {

@@ -21,6 +21,7 @@ type testHub struct {
 	URL  string // base URL, e.g. http://127.0.0.1:41234
 	Data string
 	cfg  Config
+	hub  *hub
 	stop func()
 }
 
@@ -56,6 +57,12 @@ const declaration = `{
 // configuration first.
 func startHub(t *testing.T, mutate func(*Config)) *testHub {
 	t.Helper()
+	return startHubWith(t, declaration, mutate)
+}
+
+// startHubWith starts a hub with the given declaration applied.
+func startHubWith(t *testing.T, decl string, mutate func(*Config)) *testHub {
+	t.Helper()
 	dir := t.TempDir()
 	c := defaultConfig()
 	c.Data = filepath.Join(dir, "data")
@@ -68,7 +75,7 @@ func startHub(t *testing.T, mutate func(*Config)) *testHub {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := apply.Parse(strings.NewReader(declaration))
+	d, err := apply.Parse(strings.NewReader(decl))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +83,7 @@ func startHub(t *testing.T, mutate func(*Config)) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.Apply(ctx, d); err != nil {
+	if err := h.guard.ApplyDirectory(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", c.Listen)
@@ -85,7 +92,7 @@ func startHub(t *testing.T, mutate func(*Config)) *testHub {
 	}
 	done := make(chan error, 1)
 	go func() { done <- h.serve(ctx, ln) }()
-	th := &testHub{URL: "http://" + ln.Addr().String(), Data: c.Data, cfg: c}
+	th := &testHub{URL: "http://" + ln.Addr().String(), Data: c.Data, cfg: c, hub: h}
 	var stop func()
 	var once sync.Once
 	th.stop = func() { once.Do(stop) }

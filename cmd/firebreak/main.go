@@ -8,6 +8,7 @@
 //	firebreak export   export what one organisation may see as a STIX bundle
 //	firebreak audit    verify or export the tamper-evident audit log
 //	firebreak review   the operators' review queue
+//	firebreak sync     sync with the peer hubs once, by hand
 //	firebreak version  print the version
 package main
 
@@ -33,6 +34,7 @@ Usage:
   firebreak export  --org NAME [--collection ALIAS] [--out FILE] [--data DIR]
   firebreak audit   verify [--data DIR | --store URL | --file EXPORT] | export | key
   firebreak review  list | release --id ID --version V | reject --id ID --version V [--reason R]
+  firebreak sync    [--peer NAME,...] [--data DIR]
   firebreak version
 
 Run "firebreak COMMAND -h" for the flags of a command. Settings also come from a JSON
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return auditCmd(ctx, rest, stdout, stderr)
 	case "review":
 		return reviewCmd(ctx, rest, stdout, stderr)
+	case "sync":
+		return syncCmd(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "firebreak", firebreak.Version)
 		return nil

@@ -213,7 +213,13 @@ func TestPolicyScenarios(t *testing.T) {
 // patch changes an organisation through the trust API as the operator.
 func patch(t *testing.T, h *testHub, org, body string) {
 	t.Helper()
-	resp := do(t, "PATCH", h.URL+"/v1/organizations/"+strings.ReplaceAll(org, " ", "%20"), "Bearer "+tokOperator,
+	patchAs(t, h, tokOperator, org, body)
+}
+
+// patchAs changes an organisation through the trust API as the user of token.
+func patchAs(t *testing.T, h *testHub, token, org, body string) {
+	t.Helper()
+	resp := do(t, "PATCH", h.URL+"/v1/organizations/"+strings.ReplaceAll(org, " ", "%20"), "Bearer "+token,
 		map[string]string{"Content-Type": "application/json"}, strings.NewReader(body))
 	if resp.StatusCode != 200 {
 		var e map[string]string

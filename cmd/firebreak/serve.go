@@ -15,16 +15,22 @@ import (
 
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/audit"
+	"github.com/firebreak/firebreak/internal/federation"
 	"github.com/firebreak/firebreak/internal/httpapi"
 	"github.com/firebreak/firebreak/internal/metrics"
 	"github.com/firebreak/firebreak/internal/policy"
+	"github.com/firebreak/firebreak/internal/postgres"
 	"github.com/firebreak/firebreak/internal/sqlite"
 )
 
 // openStore opens the store the configuration names.
 func openStore(ctx context.Context, c Config) (firebreak.Store, error) {
 	if c.Store != "" {
-		return nil, usageError(fmt.Sprintf("store %s: the PostgreSQL store is not part of this build yet; leave --store empty to use the embedded store", redactURL(c.Store)))
+		s, err := postgres.Open(ctx, c.Store, postgres.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", redactURL(c.Store), err)
+		}
+		return s, nil
 	}
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -49,6 +55,7 @@ type hub struct {
 	server *http.Server
 	log    *slog.Logger
 	signer *audit.Signer
+	fed    *federation.Engine
 }
 
 // newHub wires a hub from a configuration. The caller closes the store.
@@ -95,7 +102,8 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	return &hub{cfg: c, store: store, guard: guard, server: srv, log: logger, signer: signer}, nil
+	fed := federation.New(federation.Options{Store: store, Guard: guard, Logger: logger, Metrics: reg})
+	return &hub{cfg: c, store: store, guard: guard, server: srv, log: logger, signer: signer, fed: fed}, nil
 }
 
 // serve accepts connections on ln until ctx ends, then shuts down gracefully: it stops
@@ -122,10 +130,18 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 			h.log.Error("audit checkpoint failed", "error", err)
 		})
 	}()
+	// Federation with the peers, each on its interval.
+	fedDone := make(chan struct{})
+	go func() {
+		defer close(fedDone)
+		if !h.cfg.NoFederation {
+			h.fed.Run(cpCtx)
+		}
+	}()
 	// Requests unanswered at their deadline are refused, on the record, even if nobody
 	// looks at them.
 	expDone := make(chan struct{})
-	defer func() { stopCheckpoints(); <-cpDone; <-expDone }()
+	defer func() { stopCheckpoints(); <-cpDone; <-expDone; <-fedDone }()
 	go func() {
 		defer close(expDone)
 		t := time.NewTicker(time.Minute)
@@ -147,6 +163,7 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 		stopCheckpoints()
 		<-cpDone
 		<-expDone
+		<-fedDone
 		h.store.Close()
 		return err
 	case <-ctx.Done():
@@ -158,6 +175,7 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 	stopCheckpoints()
 	<-cpDone
 	<-expDone
+	<-fedDone
 	if cerr := h.store.Close(); err == nil {
 		err = cerr
 	}

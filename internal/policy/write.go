@@ -107,6 +107,9 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		return firebreak.Status{}, err
 	}
 	for i, r := range res {
+		if r.Outcome == firebreak.Stored {
+			st.Stored++
+		}
 		switch r.Outcome {
 		case firebreak.Stored, firebreak.Duplicate:
 			detail := firebreak.StatusDetail{ID: items[i].ID, Version: r.Object.Version}

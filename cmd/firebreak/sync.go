@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/firebreak/firebreak/internal/audit"
+	"github.com/firebreak/firebreak/internal/federation"
+	"github.com/firebreak/firebreak/internal/policy"
+)
+
+// syncCmd is `firebreak sync`: one sync with each peer (or those named), by hand.
+func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	only := fs.String("peer", "", "sync only these peers (comma-separated names)")
+	s := newSettings(fs, "data", "store", "default-tlp", "review")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := s.load()
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Review: c.Review, Auditor: audit.New(store)})
+	all, err := store.Peers(ctx)
+	if err != nil {
+		return err
+	}
+	peers, err := federation.Names(all, *only)
+	if err != nil {
+		return err
+	}
+	if len(peers) == 0 {
+		fmt.Fprintln(stdout, "no peers are declared")
+		return nil
+	}
+	e := federation.New(federation.Options{Store: store, Guard: guard})
+	failed := 0
+	for _, p := range peers {
+		bar := newProgress(stderr, "sync "+p.Name, 0)
+		res, err := e.Sync(ctx, p, func(in, out int) { bar.add(0, int64(in+out)) })
+		bar.finish()
+		if err != nil {
+			failed++
+			fmt.Fprintf(stdout, "%s: failed after %d in, %d out: %v\n", p.Name, res.In, res.Out, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: %d in, %d out, %d refused, %d requests\n", p.Name, res.In, res.Out, res.Rejected, res.Requests)
+	}
+	if failed > 0 {
+		return fmt.Errorf("sync: %d of %d peers failed", failed, len(peers))
+	}
+	return nil
+}

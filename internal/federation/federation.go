@@ -1,0 +1,438 @@
+// Package federation syncs this hub with its peers over TAXII 2.1: it pulls from a peer's
+// shared collection (any TAXII 2.1 server) and pushes to its inbox, on the peer's
+// interval. What crosses is decided by the policy guard, as for any reader: a peer is a
+// reader capped by its agreement. Objects taken from a peer are stored as provided by the
+// peer's account, which keeps their provenance: they never go back to it, and go on to
+// other peers only as their further_sharing allows.
+//
+// Sync state (the peer's cursor for pulls, this hub's position for pushes) is kept in the
+// store after every batch, so a restart resumes where it stopped. A peer that is down,
+// slow or answering errors gets exponential backoff in its own goroutine and holds up no
+// other peer; every failure is reported in the peer's state, the metrics and the log.
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/metrics"
+	"github.com/firebreak/firebreak/internal/policy"
+	"github.com/firebreak/firebreak/internal/taxii"
+	"github.com/firebreak/firebreak/internal/taxiiclient"
+)
+
+// Store is what the engine needs of the hub's store.
+type Store interface {
+	Peers(ctx context.Context) ([]firebreak.Peer, error)
+	firebreak.FederationStore
+}
+
+// Options configure an Engine.
+type Options struct {
+	Store Store
+	Guard *policy.Guard
+	Clock firebreak.Clock
+	// HTTPClient talks to every peer (one connection pool); nil makes one.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Metrics    *metrics.Registry
+	// PageSize is how many objects one pull request asks for (default 1000); BatchSize
+	// how many one push sends at most (default 1000).
+	PageSize, BatchSize int
+	// BackoffMin and BackoffMax bound the wait after a failed sync (default 1s and 5m).
+	BackoffMin, BackoffMax time.Duration
+}
+
+// Engine runs federation.
+type Engine struct {
+	opts    Options
+	objects *metrics.CounterVec
+	errors  *metrics.CounterVec
+	lag     *metrics.GaugeVec
+}
+
+// New returns an engine.
+func New(opts Options) *Engine {
+	if opts.Clock == nil {
+		opts.Clock = firebreak.SystemClock{}
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = taxiiclient.NewHTTPClient()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.NewRegistry()
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 1000
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	if opts.BackoffMin <= 0 {
+		opts.BackoffMin = time.Second
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = 5 * time.Minute
+	}
+	return &Engine{
+		opts:    opts,
+		objects: opts.Metrics.NewCounterVec("firebreak_federation_objects_total", "Objects taken from (in) and sent to (out) each peer.", "peer", "direction"),
+		errors:  opts.Metrics.NewCounterVec("firebreak_federation_errors_total", "Failed syncs per peer.", "peer"),
+		lag:     opts.Metrics.NewGaugeVec("firebreak_federation_lag_seconds", "Seconds since the last completed sync with each peer.", "peer"),
+	}
+}
+
+// Result is what one sync with a peer did.
+type Result struct {
+	In, Out  int // objects taken and sent
+	Rejected int // objects one side refused (reported, not retried)
+	Requests int // TAXII requests made
+}
+
+// Progress is told about objects as they cross, for a progress bar.
+type Progress func(in, out int)
+
+// Sync runs one sync with peer: a pull, a push, or both, as its direction says.
+func (e *Engine) Sync(ctx context.Context, peer firebreak.Peer, progress Progress) (Result, error) {
+	var res Result
+	st, err := e.opts.Store.PeerState(ctx, peer.Name)
+	if err != nil {
+		return res, err
+	}
+	err = e.sync(ctx, peer, &st, &res, progress)
+	if err != nil {
+		st.LastError = err.Error()
+		e.errors.Inc(peer.Name)
+	} else {
+		st.LastError, st.LastSuccess = "", e.opts.Clock.Now()
+	}
+	e.lag.Set(e.opts.Clock.Now().Sub(st.LastSuccess).Seconds(), peer.Name)
+	if st.LastSuccess.IsZero() {
+		e.lag.Set(-1, peer.Name)
+	}
+	// The outcome of the sync (not a batch: batches saved their own state) is kept
+	// without a record of its own; a failure to keep it is reported with the sync's.
+	if perr := e.opts.Store.PutPeerState(context.WithoutCancel(ctx), st); perr != nil && err == nil {
+		err = perr
+	}
+	return res, err
+}
+
+func (e *Engine) sync(ctx context.Context, peer firebreak.Peer, st *firebreak.PeerState, res *Result, progress Progress) error {
+	acct, err := e.opts.Guard.PrincipalFor(ctx, peer.Name)
+	if err != nil {
+		return fmt.Errorf("peer %s has no account on this hub: %w", peer.Name, err)
+	}
+	if acct.Peer == nil {
+		return fmt.Errorf("organisation %s is not a peer", peer.Name)
+	}
+	pctx := firebreak.NewContext(ctx, acct)
+	client, err := taxiiclient.New(peer.URL, taxiiclient.Options{HTTPClient: e.opts.HTTPClient, Token: peer.Token, UserAgent: "firebreak/" + firebreak.Version})
+	if err != nil {
+		return err
+	}
+	if peer.Direction == firebreak.PeerPull || peer.Direction == firebreak.PeerBoth {
+		if err := e.pull(ctx, pctx, client, peer, st, res, progress); err != nil {
+			return fmt.Errorf("pull from %s: %w", peer.Name, err)
+		}
+	}
+	if peer.Direction == firebreak.PeerPush || peer.Direction == firebreak.PeerBoth {
+		if err := e.push(ctx, pctx, client, peer, st, res, progress); err != nil {
+			return fmt.Errorf("push to %s: %w", peer.Name, err)
+		}
+	}
+	return nil
+}
+
+// readable finds the collection to pull from: the peer's shared collection (a Firebreak
+// hub), else the first one it may read (any TAXII 2.1 server).
+func readable(ctx context.Context, c *taxiiclient.Client, res *Result) (string, error) {
+	res.Requests++
+	cs, err := c.Collections(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, col := range cs {
+		if col.Alias == firebreak.AliasShared && col.CanRead {
+			return col.ID, nil
+		}
+	}
+	for _, col := range cs {
+		if col.CanRead {
+			return col.ID, nil
+		}
+	}
+	return "", errors.New("the peer offers no collection this hub may read")
+}
+
+func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result, progress Progress) error {
+	coll, err := readable(ctx, c, res)
+	if err != nil {
+		return err
+	}
+	for {
+		q := taxiiclient.Query{Limit: e.opts.PageSize}
+		if st.PullNext != "" {
+			q.Next = st.PullNext
+		} else if st.PullAddedAfter != "" {
+			t, err := taxii.ParseTimestamp(st.PullAddedAfter)
+			switch {
+			case err != nil:
+				st.PullAddedAfter = ""
+			case st.PullComplete:
+				// The last pull read to the end: everything up to that date added was
+				// taken. (A Firebreak hub gives every submission a later date added than
+				// the one before, so nothing else can share it.)
+				q.AddedAfter = t
+			default:
+				// Cut off mid-stream without a next token: strictly after the last date
+				// taken would skip the rest of a group sharing it. Re-taking the group is
+				// harmless (a version is stored once); losing it is not.
+				q.AddedAfter = t.Add(-time.Microsecond)
+			}
+		}
+		res.Requests++
+		page, err := c.Objects(ctx, coll, q)
+		if err != nil && q.Next != "" && taxiiclient.StatusCode(err) == http.StatusBadRequest {
+			// The peer no longer knows its token: fall back to its date added.
+			st.PullNext = ""
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(page.Objects) > 0 {
+			s, err := e.opts.Guard.Import(pctx, firebreak.AliasInbox, page.Objects)
+			if err != nil {
+				return err
+			}
+			res.In += s.Stored
+			res.Rejected += len(s.Failures)
+			st.In += int64(s.Stored)
+			e.objects.Add(uint64(s.Stored), peer.Name, "in")
+			for _, f := range s.Failures {
+				e.opts.Logger.Warn("object from peer rejected", "peer", peer.Name, "id", f.ID, "reason", f.Message)
+			}
+			if progress != nil {
+				progress(len(page.Objects), 0)
+			}
+		}
+		if page.DateAddedLast != "" {
+			st.PullAddedAfter = page.DateAddedLast
+		}
+		st.PullNext, st.PullComplete = "", !page.More
+		if page.More {
+			st.PullNext = page.Next
+		}
+		if len(page.Objects) > 0 || page.More {
+			// The position is saved after the objects are: a crash in between takes the
+			// same page again, which changes nothing.
+			if err := e.opts.Store.PutPeerState(ctx, *st, e.record(peer, firebreak.AuditFederationPull, len(page.Objects))); err != nil {
+				return err
+			}
+		}
+		if !page.More {
+			return nil
+		}
+		if page.Next == "" && page.DateAddedLast == "" {
+			return errors.New("the peer says there is more but gives neither next nor a date added")
+		}
+	}
+}
+
+func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result, progress Progress) error {
+	var inbox string
+	var maxLen int64
+	for {
+		page, err := e.opts.Guard.Objects(pctx, firebreak.AliasShared, firebreak.ObjectFilter{
+			After: st.PushAfter, Versions: firebreak.VersionFilter{All: true}, Limit: e.opts.BatchSize})
+		if err != nil {
+			return err
+		}
+		if len(page.Objects) == 0 {
+			return nil
+		}
+		if inbox == "" {
+			res.Requests += 2
+			root, err := c.APIRoot(ctx)
+			if err != nil {
+				return err
+			}
+			maxLen = root.MaxContentLength
+			col, err := c.CollectionByAlias(ctx, firebreak.AliasInbox)
+			if err != nil {
+				return err
+			}
+			inbox = col.ID
+		}
+		for _, batch := range split(page.Objects, maxLen) {
+			raws := make([]json.RawMessage, len(batch))
+			for i, o := range batch {
+				raws[i] = o.Raw
+			}
+			res.Requests++
+			s, err := c.AddObjects(ctx, inbox, raws)
+			if err != nil {
+				return err
+			}
+			res.Out += s.SuccessCount + s.PendingCount
+			res.Rejected += s.FailureCount
+			st.Out += int64(s.SuccessCount + s.PendingCount)
+			e.objects.Add(uint64(s.SuccessCount+s.PendingCount), peer.Name, "out")
+			for _, f := range s.Failures {
+				e.opts.Logger.Warn("object refused by peer", "peer", peer.Name, "id", f.ID, "reason", f.Message)
+			}
+			if progress != nil {
+				progress(0, len(batch))
+			}
+			st.PushAfter = firebreak.CursorOf(batch[len(batch)-1])
+			if err := e.opts.Store.PutPeerState(ctx, *st, e.record(peer, firebreak.AuditFederationPush, len(batch))); err != nil {
+				return err
+			}
+		}
+		if !page.More {
+			return nil
+		}
+	}
+}
+
+// split cuts a page into envelopes that fit the peer's max_content_length.
+func split(objs []firebreak.Object, maxLen int64) [][]firebreak.Object {
+	if maxLen <= 0 {
+		maxLen = 1 << 20
+	}
+	budget := maxLen - 64 - maxLen/100 // the envelope and a margin
+	var out [][]firebreak.Object
+	start, size := 0, int64(0)
+	for i, o := range objs {
+		n := int64(len(o.Raw) + 1)
+		if i > start && size+n > budget {
+			out = append(out, objs[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	return append(out, objs[start:])
+}
+
+// record is the audit entry of one federation batch.
+func (e *Engine) record(peer firebreak.Peer, action string, n int) []byte {
+	b, _ := json.Marshal(firebreak.AuditEvent{Time: e.opts.Clock.Now().UTC(), Action: action, User: "federation", Org: peer.Name,
+		Detail: fmt.Sprintf("%d objects", n)})
+	return b
+}
+
+// Run syncs every peer on its interval until ctx ends. Each peer has its own goroutine;
+// a failing peer backs off exponentially (with jitter) without holding up the others.
+// The peer list is read again every few seconds, so peers added, changed or removed by
+// apply take effect without a restart.
+func (e *Engine) Run(ctx context.Context) {
+	type runner struct {
+		cancel context.CancelFunc
+		peer   firebreak.Peer
+	}
+	var wg sync.WaitGroup
+	running := map[string]runner{}
+	stopAll := func() {
+		for _, r := range running {
+			r.cancel()
+		}
+		wg.Wait()
+	}
+	defer stopAll()
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		peers, err := e.opts.Store.Peers(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.opts.Logger.Error("federation: cannot read peers", "error", err)
+		}
+		seen := map[string]bool{}
+		for _, p := range peers {
+			seen[p.Name] = true
+			if r, ok := running[p.Name]; ok && samePeer(r.peer, p) {
+				continue
+			} else if ok {
+				r.cancel()
+			}
+			pctx, cancel := context.WithCancel(ctx)
+			running[p.Name] = runner{cancel: cancel, peer: p}
+			wg.Add(1)
+			go func(p firebreak.Peer) {
+				defer wg.Done()
+				e.loop(pctx, p)
+			}(p)
+		}
+		for name, r := range running {
+			if !seen[name] {
+				r.cancel()
+				delete(running, name)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func samePeer(a, b firebreak.Peer) bool {
+	return a.URL == b.URL && a.Token == b.Token && a.Direction == b.Direction && a.Interval == b.Interval
+}
+
+// loop syncs one peer until ctx ends.
+func (e *Engine) loop(ctx context.Context, p firebreak.Peer) {
+	backoff := time.Duration(0)
+	for {
+		_, err := e.Sync(ctx, p, nil)
+		wait := p.Interval
+		if err != nil && ctx.Err() == nil {
+			backoff = min(max(2*backoff, e.opts.BackoffMin), e.opts.BackoffMax)
+			if ra := taxiiclient.RetryAfter(err); ra > backoff {
+				backoff = min(ra, e.opts.BackoffMax)
+			}
+			// Jitter keeps many hubs from retrying a recovering peer in step.
+			wait = backoff/2 + time.Duration(rand.Int64N(int64(backoff/2)+1))
+			e.opts.Logger.Warn("federation: sync failed", "peer", p.Name, "error", err, "retry_in", wait.String())
+		} else {
+			backoff = 0
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Names lists the peers a caller named, or all of them, for the CLI.
+func Names(peers []firebreak.Peer, want string) ([]firebreak.Peer, error) {
+	if want == "" {
+		return peers, nil
+	}
+	var out []firebreak.Peer
+	for _, p := range peers {
+		for _, w := range strings.Split(want, ",") {
+			if p.Name == strings.TrimSpace(w) {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, firebreak.Errorf(firebreak.ENOTFOUND, "no peer named %q", want)
+	}
+	return out, nil
+}
