@@ -396,3 +396,17 @@ func httpStatus(err error) int {
 	}
 	return 0
 }
+
+func TestInvalidPatternRejectedWithPosition(t *testing.T) {
+	h := startHub(t, nil)
+	alice := h.client(t, tokAlice)
+	bad := `{"type":"indicator","spec_version":"2.1","id":"indicator--` + uuidN(77) + `","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '1.2.3.4' AND]","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"}`
+	other := `{"type":"indicator","spec_version":"2.1","id":"indicator--` + uuidN(78) + `","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","pattern":"alert tcp any any -> any any","pattern_type":"snort","valid_from":"2024-01-01T00:00:00Z"}`
+	st, err := alice.AddObjects(context.Background(), collectionID(t, alice, "inbox"), raws(bad, other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.FailureCount != 1 || st.SuccessCount != 1 || !strings.Contains(st.Failures[0].Message, "pattern:1:") {
+		t.Errorf("status = %+v: the invalid STIX pattern must be rejected with its position, the snort one kept", st)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/stix"
+	"github.com/firebreak/firebreak/internal/stix/pattern"
 )
 
 // Submit validates and stores the objects written to a collection.
@@ -44,6 +45,9 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 	parsed := make([]*stix.Object, 0, len(objects))
 	for i, raw := range objects {
 		o, err := stix.Parse(raw)
+		if err == nil {
+			err = checkPattern(o)
+		}
 		if err != nil {
 			st.Failures = append(st.Failures, failureOf(i, raw, err))
 			continue
@@ -287,4 +291,22 @@ func (g *Guard) holds(d *directory, doc Doc, findings bool) bool {
 		}
 	}
 	return mode == firebreak.ReviewAll || mode == firebreak.ReviewFindings && findings
+}
+
+// checkPattern rejects an indicator whose STIX pattern does not parse, saying where.
+func checkPattern(o *stix.Object) error {
+	if o.Type != "indicator" {
+		return nil
+	}
+	var ind struct {
+		Pattern     string `json:"pattern"`
+		PatternType string `json:"pattern_type"`
+	}
+	if json.Unmarshal(o.Raw, &ind) != nil || ind.PatternType != "stix" {
+		return nil
+	}
+	if err := pattern.Validate(ind.Pattern); err != nil {
+		return firebreak.Errorf(firebreak.EINVALID, "%s: pattern: %v", o.ID, err)
+	}
+	return nil
 }
