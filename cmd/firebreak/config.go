@@ -41,6 +41,9 @@ type Config struct {
 	AuditKey string `json:"audit_key"`
 	// AuditCheckpointInterval is how often the chain's head is signed.
 	AuditCheckpointInterval Duration `json:"audit_checkpoint_interval"`
+	// SightingsK is how many distinct organisations must report sightings of an
+	// indicator before the hub releases a breakdown.
+	SightingsK int `json:"sightings_k"`
 	// NoFederation stops the background sync with peers (firebreak sync still works):
 	// for a node of a multi-node deployment that should not sync.
 	NoFederation bool `json:"no_federation"`
@@ -80,6 +83,7 @@ func defaultConfig() Config {
 		ShutdownTimeout:  Duration(30 * time.Second),
 
 		AuditCheckpointInterval: Duration(10 * time.Second),
+		SightingsK:              3,
 	}
 }
 
@@ -105,6 +109,7 @@ var configFlags = []struct{ flag, env, help string }{
 	{"log-level", "FIREBREAK_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"log-format", "FIREBREAK_LOG_FORMAT", "json or text (default json)"},
 	{"shutdown-timeout", "FIREBREAK_SHUTDOWN_TIMEOUT", "how long to let requests finish on shutdown (default 30s)"},
+	{"sightings-k", "FIREBREAK_SIGHTINGS_K", "distinct organisations needed before a sightings breakdown is released (default 3)"},
 	{"no-federation", "FIREBREAK_NO_FEDERATION", "do not sync with peers in the background (true or false)"},
 	{"review", "FIREBREAK_REVIEW", "hold submissions for review: off, findings or all (default off)"},
 	{"audit-key", "FIREBREAK_AUDIT_KEY", "Ed25519 key (PEM) that signs audit checkpoints (default DATA/audit.key)"},
@@ -200,6 +205,8 @@ func (c *Config) set(name, v string) error {
 		c.ShutdownTimeout = Duration(d)
 	case "audit-key":
 		c.AuditKey = v
+	case "sightings-k":
+		c.SightingsK, err = strconv.Atoi(v)
 	case "no-federation":
 		c.NoFederation, err = strconv.ParseBool(v)
 	case "review":
@@ -250,6 +257,9 @@ func (c Config) validate() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Sprintf("log_format: %q is not json or text", c.LogFormat))
+	}
+	if c.SightingsK < 1 || c.SightingsK > 1000 {
+		errs = append(errs, fmt.Sprintf("sightings_k: %d is outside 1..1000", c.SightingsK))
 	}
 	switch c.Review {
 	case firebreak.ReviewOff, firebreak.ReviewFindings, firebreak.ReviewAll:

@@ -74,7 +74,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		store.Close()
 		return nil, err
 	}
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store), Review: c.Review})
+	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store), Review: c.Review, SightingsK: c.SightingsK})
 	reg := metrics.NewRegistry()
 	api := httpapi.New(httpapi.Config{
 		Objects:          guard,

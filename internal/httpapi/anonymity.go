@@ -19,6 +19,7 @@ type People interface {
 	RequestIntroduction(ctx context.Context, object, message string) (policy.IntroductionView, error)
 	Introductions(ctx context.Context) ([]policy.IntroductionView, error)
 	DecideIntroduction(ctx context.Context, id string, accept bool) (policy.IntroductionView, error)
+	Sightings(ctx context.Context, indicator string) (policy.SightingAggregate, error)
 }
 
 func (s *Server) people() (People, error) {
@@ -142,4 +143,17 @@ func (s *Server) decideIntroduction(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return writeJSON(w, http.StatusOK, v)
+}
+
+// sightings serves the aggregate of an indicator's sightings, k-anonymous.
+func (s *Server) sightings(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.people()
+	if err != nil {
+		return err
+	}
+	agg, err := p.Sightings(r.Context(), r.PathValue("indicator"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, agg)
 }

@@ -24,6 +24,9 @@ type Options struct {
 	// Review is the hub-wide review setting (firebreak.ReviewOff, ReviewFindings or
 	// ReviewAll); circles may ask for more for what is shared with them.
 	Review string
+	// SightingsK is how many distinct organisations must report sightings of an indicator
+	// before a breakdown is released (default DefaultSightingsK).
+	SightingsK int
 }
 
 // Guard is the policy guard: the one firebreak.ObjectService that serves callers. It
@@ -40,6 +43,7 @@ type Guard struct {
 	vis      map[visKey]*visEntry // per-reader visible policy ids
 	defs     map[string]*stix.Object
 	scrub    scrubbers
+	sight    sightings
 }
 
 type policyInfo struct {
