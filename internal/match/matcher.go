@@ -150,7 +150,7 @@ func (r *slotRec) active(now int64) bool {
 // the general evaluator are matched by MatchEvent only. Match does not allocate unless it
 // appends beyond the capacity of hits.
 func (m *Matcher) Match(o Observable, hits []Hit) []Hit {
-	return m.matchOne(m.cur.Load(), &o, hits, new(clock))
+	return m.matchOne(m.cur.Load(), &o, hits, len(hits), new(clock))
 }
 
 // clock reads the matcher's clock once per call, and only when a hit needs it.
@@ -166,8 +166,8 @@ func (c *clock) get(m *Matcher) int64 {
 	return c.now
 }
 
-func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, clk *clock) []Hit {
-	start := len(hits)
+// matchOne appends the fast-path hits of o that are not among hits[start:].
+func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, start int, clk *clock) []Hit {
 	if len(s.fields) > 0 {
 		f := s.fields[fieldKey{o.Type, o.Path}]
 		if f == nil {
@@ -240,8 +240,9 @@ func (m *Matcher) hit(s *snapshot, ref int32, o *Observable, hits []Hit, start i
 	return append(hits, Hit{IndicatorID: r.id, Name: r.name, Observable: *o})
 }
 
-// MatchEvent appends the hits of one event (the observables of one log line): the
-// fast-path hits of each observable, as Match, and the hits of the indicators left to
+// MatchEvent appends the hits of one event (the observables of one log line), each
+// indicator once with the first observable that matched it: the fast-path hits of each
+// observable, as Match, and the hits of the indicators left to
 // the general evaluator, which sees the event as one observation (count 1, first and last
 // observed at the event's time) holding the event's objects (see the package
 // documentation for how observables become objects). It allocates only when a general
@@ -249,8 +250,9 @@ func (m *Matcher) hit(s *snapshot, ref int32, o *Observable, hits []Hit, start i
 func (m *Matcher) MatchEvent(ev Event, hits []Hit) []Hit {
 	s := m.cur.Load()
 	clk := new(clock)
+	start := len(hits)
 	for i := range ev.Observables {
-		hits = m.matchOne(s, &ev.Observables[i], hits, clk)
+		hits = m.matchOne(s, &ev.Observables[i], hits, start, clk)
 	}
 	if s.ngen == 0 || len(ev.Observables) == 0 {
 		return hits
