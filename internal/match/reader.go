@@ -102,10 +102,11 @@ func (l *lineReader) next() (line []byte, tooLong bool, err error) {
 			}
 		}
 		l.line++
-		if over {
+		line := trimEOL(l.buf)
+		if over || len(line) > MaxLineSize {
 			return nil, true, nil
 		}
-		return trimEOL(l.buf), false, nil
+		return line, false, nil
 	}
 }
 
