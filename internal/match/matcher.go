@@ -168,11 +168,31 @@ func (c *clock) get(m *Matcher) int64 {
 
 // matchOne appends the fast-path hits of o that are not among hits[start:].
 func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+	hits = m.matchAs(s, o.Type, o.Path, o, hits, start, clk)
+	if rt := refValueType(o); rt != "" {
+		hits = m.matchAs(s, rt, "value", o, hits, start, clk)
+	}
+	return hits
+}
+
+// refValueType returns, for an observable whose path is a reference then value
+// ("dst_ref.value"), the type of the object the observation builder makes for it: the
+// evaluator sees that object, so the fast path looks the value up under its type too.
+func refValueType(o *Observable) string {
+	p := o.Path
+	if !strings.HasSuffix(p, "_ref.value") || strings.IndexByte(p, '.') != len(p)-len(".value") || strings.IndexByte(p, '\'') >= 0 {
+		return ""
+	}
+	return valueType(o.Value)
+}
+
+// matchAs looks o's value up as the property path of objects of type typ.
+func (m *Matcher) matchAs(s *snapshot, typ, path string, o *Observable, hits []Hit, start int, clk *clock) []Hit {
 	if len(s.fields) > 0 {
-		f := s.fields[fieldKey{o.Type, o.Path}]
+		f := s.fields[fieldKey{typ, path}]
 		if f == nil {
-			if canon := canonicalObservablePath(o.Type, o.Path); canon != "" {
-				f = s.fields[fieldKey{o.Type, canon}]
+			if canon := canonicalObservablePath(typ, path); canon != "" {
+				f = s.fields[fieldKey{typ, canon}]
 			}
 		}
 		if f != nil {
@@ -181,15 +201,15 @@ func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, start int, cl
 			}
 		}
 	}
-	if o.Path == "value" && (o.Type == "ipv4-addr" || o.Type == "ipv6-addr") {
-		hits = m.matchNetworks(s, o, hits, start, clk)
+	if path == "value" && (typ == "ipv4-addr" || typ == "ipv6-addr") {
+		hits = m.matchNetworks(s, typ, o, hits, start, clk)
 	}
 	return hits
 }
 
 // matchNetworks looks the value up in the ISSUBSET tries of its type and family.
-func (m *Matcher) matchNetworks(s *snapshot, o *Observable, hits []Hit, start int, clk *clock) []Hit {
-	four, six := trieIndex(o.Type, false), trieIndex(o.Type, true)
+func (m *Matcher) matchNetworks(s *snapshot, typ string, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+	four, six := trieIndex(typ, false), trieIndex(typ, true)
 	if s.tries[four] == nil && s.tries[six] == nil {
 		return hits
 	}
@@ -252,7 +272,12 @@ func (m *Matcher) MatchEvent(ev Event, hits []Hit) []Hit {
 	clk := new(clock)
 	start := len(hits)
 	for i := range ev.Observables {
-		hits = m.matchOne(s, &ev.Observables[i], hits, start, clk)
+		o := &ev.Observables[i]
+		hits = m.matchAs(s, o.Type, o.Path, o, hits, start, clk)
+		if rt := refValueType(o); rt != "" && !(i > 0 && ev.Observables[i-1].Type == rt && ev.Observables[i-1].Value == o.Value) {
+			// Readers put the address before its reference: looked up already.
+			hits = m.matchAs(s, rt, "value", o, hits, start, clk)
+		}
 	}
 	if s.ngen == 0 || len(ev.Observables) == 0 {
 		return hits

@@ -549,3 +549,35 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 		t.Errorf("Match with hits within capacity allocates %v times, want 0", n)
 	}
 }
+
+// TestReferenceObservables checks that a value seen through a reference
+// (network-traffic:dst_ref.value) matches the compiled indicators of the object it
+// refers to, as the evaluator, which sees that object, would.
+func TestReferenceObservables(t *testing.T) {
+	m := NewMatcher()
+	mustUpdate(t, m,
+		Indicator{ID: "addr", Pattern: "[ipv4-addr:value = '198.51.100.1']"},
+		Indicator{ID: "net6", Pattern: "[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
+		Indicator{ID: "name", Pattern: "[domain-name:value = 'c2.example']"},
+		Indicator{ID: "general", Pattern: "[ipv4-addr:value = '198.51.100.1' AND ipv4-addr:value LIKE '198.%']"},
+	)
+	tests := []struct {
+		o    Observable
+		want []string
+	}{
+		{ob("network-traffic", "dst_ref.value", "198.51.100.1"), []string{"addr", "general"}},
+		{ob("network-traffic", "src_ref.value", "2001:db8::5"), []string{"net6"}},
+		{ob("network-traffic", "dst_ref.value", "C2.example"), []string{"name"}},
+		{ob("network-traffic", "dst_ref.value", "198.51.100.2"), nil},
+		{ob("network-traffic", "dst_ref.name", "198.51.100.1"), nil},
+	}
+	for _, tt := range tests {
+		if got := hitIDs(m.MatchEvent(Event{Observables: []Observable{tt.o}}, nil)); !slices.Equal(got, tt.want) {
+			t.Errorf("MatchEvent(%s = %s) = %v, want %v", tt.o.Path, tt.o.Value, got, tt.want)
+		}
+		fast := slices.DeleteFunc(slices.Clone(tt.want), func(id string) bool { return id == "general" })
+		if got := hitIDs(m.Match(tt.o, nil)); !slices.Equal(got, fast) {
+			t.Errorf("Match(%s = %s) = %v, want %v", tt.o.Path, tt.o.Value, got, fast)
+		}
+	}
+}

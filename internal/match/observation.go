@@ -127,13 +127,20 @@ func refType(rest []string, v string) string {
 	return valueType(v)
 }
 
-// valueType guesses the SCO type of a value by its form.
+// valueType guesses the SCO type of a value by its form. It does not allocate for
+// values that are not addresses.
 func valueType(v string) string {
-	if p, err := netip.ParsePrefix(v); err == nil {
-		return ipType(p.Addr())
+	if isIPv4(v) {
+		return "ipv4-addr"
 	}
-	if a, err := netip.ParseAddr(v); err == nil {
-		return ipType(a)
+	if plausibleIP(v) {
+		if strings.IndexByte(v, '/') >= 0 {
+			if p, err := netip.ParsePrefix(v); err == nil {
+				return ipType(p.Addr())
+			}
+		} else if a, err := netip.ParseAddr(v); err == nil {
+			return ipType(a)
+		}
 	}
 	switch {
 	case strings.IndexByte(v, '@') > 0:
