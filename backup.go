@@ -332,7 +332,7 @@ func NewBackupRecord(row BackupRow) (BackupRecord, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(row); err != nil {
-		return BackupRecord{}, Wrap(EINTERNAL, err, "cannot encode a "+row.BackupKind()+" record")
+		return BackupRecord{}, Wrap(EINTERNAL, err, "cannot encode "+row.BackupKind()+" record")
 	}
 	return BackupRecord{Kind: row.BackupKind(), Data: bytes.TrimSuffix(b.Bytes(), []byte("\n"))}, nil
 }
@@ -341,15 +341,15 @@ func NewBackupRecord(row BackupRow) (BackupRecord, error) {
 // are refused: a field this binary does not know is data it would lose.
 func (r BackupRecord) Decode(row BackupRow) error {
 	if r.Kind != row.BackupKind() {
-		return Errorf(EINVALID, "backup: a %s record where a %s record was expected", r.Kind, row.BackupKind())
+		return Errorf(EINVALID, "backup: %s record where a %s record was expected", r.Kind, row.BackupKind())
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.Data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(row); err != nil {
-		return Wrap(EINVALID, err, "backup: a "+r.Kind+" record cannot be read")
+		return Wrap(EINVALID, err, "backup: "+r.Kind+" record cannot be read")
 	}
 	if dec.More() {
-		return Errorf(EINVALID, "backup: a %s record has data after its end", r.Kind)
+		return Errorf(EINVALID, "backup: %s record has data after its end", r.Kind)
 	}
 	return nil
 }
@@ -385,14 +385,14 @@ type BackupCheck struct {
 // Add checks the next record.
 func (c *BackupCheck) Add(r BackupRecord) error {
 	if c.ended {
-		return Errorf(EINVALID, "a %s record after the end record", r.Kind)
+		return Errorf(EINVALID, "%s record after the end record", r.Kind)
 	}
 	rank := backupRank(r.Kind)
 	if rank < 0 {
 		return Errorf(EINVALID, "unknown record kind %q", r.Kind)
 	}
 	if rank < c.rank {
-		return Errorf(EINVALID, "a %s record after the %s records (records must come in the order %v)",
+		return Errorf(EINVALID, "%s record after the %s records (records must come in the order %v)",
 			r.Kind, backupKinds[c.rank], backupKinds)
 	}
 	c.rank = rank
@@ -461,7 +461,7 @@ func (bw *BackupWriter) Write(r BackupRecord) error {
 		return err
 	}
 	if len(r.Data) == 0 || r.Data[0] != '{' || bytes.IndexByte(r.Data, '\n') >= 0 {
-		return Errorf(EINTERNAL, "backup: a %s record is not one JSON object on one line", r.Kind)
+		return Errorf(EINTERNAL, "backup: %s record is not one JSON object on one line", r.Kind)
 	}
 	// Kinds are plain identifiers (checked above), so they need no escaping.
 	bw.w.WriteString(`{"kind":"`)

@@ -206,6 +206,7 @@ type Store interface {
 	DisclosureStore
 	ContactStore
 	FederationStore
+	BackupStore
 	Close() error
 }
 
