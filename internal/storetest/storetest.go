@@ -130,6 +130,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("Disclosure", func(t *testing.T) { RunDisclosure(t, o) })
 	t.Run("Anonymity", func(t *testing.T) { RunAnonymity(t, o) })
 	t.Run("Federation", func(t *testing.T) { RunFederation(t, o) })
+	t.Run("Backup", func(t *testing.T) { RunBackup(t, o) })
 }
 
 // fixture is one subtest's store, clock and helpers.
