@@ -512,7 +512,7 @@ func NewBackupReader(r io.Reader) (*BackupReader, error) {
 	}
 	switch {
 	case h.Format != BackupFormat:
-		return nil, Errorf(EINVALID, "backup: format %q is not %q", h.Format, BackupFormat)
+		return nil, Errorf(EINVALID, "backup: the first line is not a firebreak backup header (format %q, want %q)", h.Format, BackupFormat)
 	case h.Schema < 1:
 		return nil, Errorf(EINVALID, "backup: schema %d is not valid", h.Schema)
 	case h.Schema > BackupSchema:
