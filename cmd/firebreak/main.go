@@ -9,6 +9,8 @@
 //	firebreak audit    verify or export the tamper-evident audit log
 //	firebreak review   the operators' review queue
 //	firebreak sync     sync with the peer hubs once, by hand
+//	firebreak backup   write a backup of the whole store
+//	firebreak restore  fill an empty store from a backup
 //	firebreak version  print the version
 package main
 
@@ -35,6 +37,8 @@ Usage:
   firebreak audit   verify [--data DIR | --store URL | --file EXPORT] | export | key
   firebreak review  list | release --id ID --version V | reject --id ID --version V [--reason R]
   firebreak sync    [--peer NAME,...] [--data DIR]
+  firebreak backup  [--data DIR | --store URL] --out FILE|-
+  firebreak restore [--data DIR | --store URL] FILE|-
   firebreak version
 
 Run "firebreak COMMAND -h" for the flags of a command. Settings also come from a JSON
@@ -76,6 +80,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return reviewCmd(ctx, rest, stdout, stderr)
 	case "sync":
 		return syncCmd(ctx, rest, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "firebreak", firebreak.Version)
 		return nil
