@@ -231,6 +231,19 @@ func TestDifferentialPolicy(t *testing.T) {
 	}
 	defer store.Close()
 	d := firebreak.Directory{Hub: firebreak.Hub{Name: "diff", Country: "US", Operator: "operator"}, Organizations: w.orgs, Circles: w.circles}
+	// Two organisations are peer hubs' accounts: they read as peers, capped by their
+	// agreements, and what they provide came from a peer.
+	peers := map[string]*firebreak.Peer{}
+	for _, i := range []int{3, 4} {
+		o := w.orgs[i]
+		pr := firebreak.Peer{Name: o.Name, URL: "http://127.0.0.1:1/api/", Country: o.Country, Type: o.Type, Direction: firebreak.PeerPull,
+			Interval: time.Hour, MaxTLP: firebreak.TLP(w.rng.IntN(3)), Attribution: w.rng.IntN(2) == 0}
+		if w.rng.IntN(2) == 0 {
+			pr.Circles = []string{w.circles[0].Name}
+		}
+		d.Peers = append(d.Peers, pr)
+		peers[o.Name] = &pr
+	}
 	for _, o := range w.orgs {
 		roles := []firebreak.Role{firebreak.RoleAnalyst}
 		if o.Name == "operator" {
@@ -327,7 +340,7 @@ func TestDifferentialPolicy(t *testing.T) {
 		o, _ := stix.Parse(v.raw)
 		c := policy.Compile(o, w.markings, policy.CompileOptions{DefaultTLP: firebreak.TLPAmber})
 		prov := byName[v.provider]
-		dec := policy.Decide(rd, policy.Provider{Org: prov, Ancestors: ancestors(prov)}, c.Doc)
+		dec := policy.Decide(rd, policy.Provider{Org: prov, Ancestors: ancestors(prov), Peer: peers[prov.Name] != nil}, c.Doc)
 		expired := !c.Expires.IsZero() && !time.Now().Before(c.Expires)
 		if expired && !dec.Own && !rd.Operator {
 			return policy.Decision{}, false
@@ -352,7 +365,10 @@ func TestDifferentialPolicy(t *testing.T) {
 			pairs += len(w.versions)
 			continue
 		}
-		rd := policy.Reader{Org: org, Ancestors: ancestors(org), Circles: circlesOf(org), Operator: o.Name == "operator"}
+		rd := policy.Reader{Org: org, Ancestors: ancestors(org), Circles: circlesOf(org), Operator: o.Name == "operator", Peer: peers[o.Name]}
+		if rd.Peer != nil {
+			rd.Circles = nil
+		}
 		// Expected: per object, the visible versions, and the last of them.
 		visible := map[string][]version{}
 		decs := map[string]policy.Decision{}
