@@ -1,7 +1,6 @@
 package match
 
 import (
-	"errors"
 	"hash/maphash"
 	"maps"
 	"math"
@@ -63,7 +62,8 @@ type Matcher struct {
 // snapshot is one immutable state of the compiled indicators.
 type snapshot struct {
 	fields  map[fieldKey]*field
-	tries   [nTries]*tnode
+	builtin [nBuiltin]*field // the fields of builtinFields, found without hashing their names
+	tries   [nTries]*trie
 	general map[string][]int32 // slots of general patterns, by object type they test
 	chunks  []*chunk
 	live    int
@@ -89,6 +89,66 @@ type slotRec struct {
 	seq         int64
 	general     *generalPattern
 	live        bool
+}
+
+// builtinFields are the properties most observables have.
+var builtinFields = [...]fieldKey{
+	{"ipv4-addr", "value"}, {"ipv6-addr", "value"}, {"domain-name", "value"}, {"url", "value"},
+	{"email-addr", "value"}, {"file", pathMD5}, {"file", pathSHA1}, {"file", pathSHA256},
+}
+
+const nBuiltin = len(builtinFields)
+
+func builtinIndex(typ, path string) int {
+	switch typ {
+	case "ipv4-addr":
+		if path == "value" {
+			return 0
+		}
+	case "ipv6-addr":
+		if path == "value" {
+			return 1
+		}
+	case "domain-name":
+		if path == "value" {
+			return 2
+		}
+	case "url":
+		if path == "value" {
+			return 3
+		}
+	case "email-addr":
+		if path == "value" {
+			return 4
+		}
+	case "file":
+		switch path {
+		case pathMD5:
+			return 5
+		case pathSHA1:
+			return 6
+		case pathSHA256:
+			return 7
+		}
+	}
+	return -1
+}
+
+// field returns the exact-value index of a property, or nil.
+func (s *snapshot) field(typ, path string) *field {
+	if i := builtinIndex(typ, path); i >= 0 {
+		return s.builtin[i]
+	}
+	if len(s.fields) == 0 {
+		return nil
+	}
+	f := s.fields[fieldKey{typ, path}]
+	if f == nil {
+		if canon := canonicalObservablePath(typ, path); canon != "" {
+			f = s.fields[fieldKey{typ, canon}]
+		}
+	}
+	return f
 }
 
 // NewMatcher returns an empty matcher that uses the system clock.
@@ -188,61 +248,112 @@ func refValueType(o *Observable) string {
 
 // matchAs looks o's value up as the property path of objects of type typ.
 func (m *Matcher) matchAs(s *snapshot, typ, path string, o *Observable, hits []Hit, start int, clk *clock) []Hit {
-	if len(s.fields) > 0 {
-		f := s.fields[fieldKey{typ, path}]
-		if f == nil {
-			if canon := canonicalObservablePath(typ, path); canon != "" {
-				f = s.fields[fieldKey{typ, canon}]
-			}
-		}
-		if f != nil {
-			for _, ref := range f.lookup(m.seed, o.Value) {
-				hits = m.hit(s, ref, o, hits, start, clk)
-			}
-		}
-	}
+	f := s.field(typ, path)
 	if path == "value" && (typ == "ipv4-addr" || typ == "ipv6-addr") {
-		hits = m.matchNetworks(s, typ, o, hits, start, clk)
+		return m.matchIP(s, typ, f, o, hits, start, clk)
+	}
+	if f != nil {
+		for _, ref := range f.lookup(m.seed, o.Value) {
+			hits = m.hit(s, ref, o, hits, start, clk)
+		}
 	}
 	return hits
 }
 
-// matchNetworks looks the value up in the ISSUBSET tries of its type and family.
-func (m *Matcher) matchNetworks(s *snapshot, typ string, o *Observable, hits []Hit, start int, clk *clock) []Hit {
-	four, six := trieIndex(typ, false), trieIndex(typ, true)
-	if s.tries[four] == nil && s.tries[six] == nil {
-		return hits
-	}
-	if !plausibleIP(o.Value) {
-		return hits
-	}
-	var p netip.Prefix
-	if strings.IndexByte(o.Value, '/') >= 0 {
-		q, err := netip.ParsePrefix(o.Value)
-		if err != nil {
-			return hits
+// matchIP looks an address value up, parsing it once: in the exact-value index of its
+// property, and in the ISSUBSET tries of its type and family.
+func (m *Matcher) matchIP(s *snapshot, typ string, f *field, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+	v := o.Value
+	a, bits, network, ok := parseIPValue(v)
+	if f != nil {
+		var refs []int32
+		if ok {
+			var buf [17]byte
+			key := appendAddr(buf[:0], a)
+			if network {
+				key = append(key, byte(bits))
+			}
+			refs = lookupBytes(f, m.seed, key)
+		} else {
+			refs = f.lookupRaw(m.seed, v)
 		}
-		p = q.Masked()
-	} else {
-		a, err := netip.ParseAddr(o.Value)
-		if err != nil || a.Zone() != "" {
-			return hits
+		for _, ref := range refs {
+			hits = m.hit(s, ref, o, hits, start, clk)
 		}
-		p = netip.PrefixFrom(a, a.BitLen())
 	}
-	root := s.tries[four]
-	if !p.Addr().Is4() {
-		root = s.tries[six]
-	}
-	if root == nil {
+	if !ok {
 		return hits
 	}
-	a := addrBytes(p.Addr())
+	t := s.tries[trieIndex(typ, !a.Is4())]
+	if t == nil {
+		return hits
+	}
+	if network {
+		a = netip.PrefixFrom(a, bits).Masked().Addr()
+	}
+	b := addrBytes(a)
 	var buf [16]int32
-	for _, ref := range trieLookup(root, &a, p.Bits(), buf[:0]) {
+	for _, ref := range t.lookup(&b, bits, buf[:0]) {
 		hits = m.hit(s, ref, o, hits, start, clk)
 	}
 	return hits
+}
+
+// parseIPValue parses an address or a network (network true; bits is then its length,
+// else the address's), without allocating for values that are neither.
+func parseIPValue(v string) (a netip.Addr, bits int, network, ok bool) {
+	if b, ok := parseIPv4(v); ok {
+		return netip.AddrFrom4(b), 32, false, true
+	}
+	if !plausibleIP(v) {
+		return netip.Addr{}, 0, false, false
+	}
+	if strings.IndexByte(v, '/') >= 0 {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return netip.Addr{}, 0, false, false
+		}
+		return p.Addr(), p.Bits(), true, true
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, 0, false, false
+	}
+	return a, a.BitLen(), false, true
+}
+
+// parseIPv4 parses a dotted-quad address as netip does (no leading zeros).
+func parseIPv4(v string) (b [4]byte, ok bool) {
+	if len(v) < 7 || len(v) > 15 {
+		return b, false
+	}
+	i, n := 0, 0
+	for part := range 4 {
+		if part > 0 {
+			if i >= len(v) || v[i] != '.' {
+				return b, false
+			}
+			i++
+		}
+		val, digits := 0, 0
+		for i < len(v) && '0' <= v[i] && v[i] <= '9' {
+			if digits > 0 && val == 0 {
+				return b, false
+			}
+			val = val*10 + int(v[i]-'0')
+			digits++
+			i++
+			if val > 255 {
+				return b, false
+			}
+		}
+		if digits == 0 {
+			return b, false
+		}
+		b[part] = byte(val)
+		n++
+	}
+	return b, i == len(v) && n == 4
 }
 
 // hit appends the hit of slot ref unless the indicator is not valid now or is already
@@ -334,11 +445,28 @@ func seenType(obs []Observable, typ string) bool {
 	return false
 }
 
+// IndicatorError is an indicator whose pattern does not compile. Its chain holds a
+// *firebreak.Error with code EINVALID and a message naming the indicator and the
+// position, and the *pattern.SyntaxError.
+type IndicatorError struct {
+	ID  string
+	Err error // the *pattern.SyntaxError
+}
+
+// Error returns "indicator ID: invalid pattern: pattern:line:col: message".
+func (e *IndicatorError) Error() string {
+	return "indicator " + e.ID + ": invalid pattern: " + e.Err.Error()
+}
+
+// Unwrap returns the application error and the syntax error.
+func (e *IndicatorError) Unwrap() []error {
+	return []error{&firebreak.Error{Code: firebreak.EINVALID, Message: e.Error()}, e.Err}
+}
+
 // Update adds, replaces (same ID) or removes (Revoked, or an empty Pattern) indicators.
 // Only what they change is rebuilt, and the change is published at once. It returns an
-// error for each indicator whose pattern does not compile (a *firebreak.Error with code
-// EINVALID naming the indicator and the position); the others are applied all the same,
-// and an indicator replaced by an invalid version is removed.
+// *IndicatorError for each indicator whose pattern does not compile; the others are
+// applied all the same, and an indicator replaced by an invalid version is removed.
 func (m *Matcher) Update(inds ...Indicator) []error {
 	// Compile outside the lock, in parallel for large batches.
 	plans := make([]plan, len(inds))
@@ -351,12 +479,7 @@ func (m *Matcher) Update(inds ...Indicator) []error {
 	var out []error
 	for i, err := range errs {
 		if err != nil {
-			msg := "indicator " + inds[i].ID + ": invalid pattern"
-			var se *pattern.SyntaxError
-			if errors.As(err, &se) {
-				msg += ": " + se.Error()
-			}
-			out = append(out, firebreak.Wrap(firebreak.EINVALID, err, msg))
+			out = append(out, &IndicatorError{ID: inds[i].ID, Err: err})
 		}
 	}
 
@@ -462,7 +585,7 @@ type batch struct {
 	old     *snapshot
 	fields  map[fieldKey]*fieldEdit
 	removed map[int32]struct{}
-	tries   [nTries]*tnode
+	tries   [nTries]*tnode // the roots, changed by the batch
 	genAdd  map[string][]int32
 	genDel  map[string]bool
 	chunks  []*chunk
@@ -476,9 +599,15 @@ type batch struct {
 func (m *Matcher) newBatch() *batch {
 	m.gen++
 	old := m.cur.Load()
-	return &batch{gen: m.gen, old: old, fields: map[fieldKey]*fieldEdit{}, removed: map[int32]struct{}{},
-		tries: old.tries, genAdd: map[string][]int32{}, genDel: map[string]bool{}, chunks: old.chunks,
+	b := &batch{gen: m.gen, old: old, fields: map[fieldKey]*fieldEdit{}, removed: map[int32]struct{}{},
+		genAdd: map[string][]int32{}, genDel: map[string]bool{}, chunks: old.chunks,
 		live: old.live, ngen: old.ngen, m: m}
+	for i, t := range old.tries {
+		if t != nil {
+			b.tries[i] = t.root
+		}
+	}
+	return b
 }
 
 func (b *batch) edit(fk fieldKey, norm normKind) *fieldEdit {
@@ -586,7 +715,12 @@ func (m *Matcher) removeSlots(b *batch, gone []int32) {
 // batch are reused only by later batches.
 func (m *Matcher) publish(b *batch, gone []int32) {
 	old := b.old
-	ns := &snapshot{fields: old.fields, tries: b.tries, general: old.general, chunks: b.chunks, live: b.live, ngen: b.ngen}
+	ns := &snapshot{fields: old.fields, builtin: old.builtin, tries: old.tries, general: old.general, chunks: b.chunks, live: b.live, ngen: b.ngen}
+	for i, root := range b.tries {
+		if old.tries[i] == nil && root != nil || old.tries[i] != nil && old.tries[i].root != root {
+			ns.tries[i] = newTrie(root)
+		}
+	}
 	if len(b.fields) > 0 {
 		ns.fields = maps.Clone(old.fields)
 		for fk, e := range b.fields {
@@ -595,6 +729,9 @@ func (m *Matcher) publish(b *batch, gone []int32) {
 			} else {
 				delete(ns.fields, fk)
 			}
+		}
+		for i, fk := range builtinFields {
+			ns.builtin[i] = ns.fields[fk]
 		}
 	}
 	if len(b.genAdd) > 0 || len(b.genDel) > 0 {

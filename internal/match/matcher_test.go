@@ -581,3 +581,34 @@ func TestReferenceObservables(t *testing.T) {
 		}
 	}
 }
+
+// TestNeedsFold checks the word-at-a-time scan against a plain one, on the bytes around
+// the upper-case letters, with and without the high bit.
+func TestNeedsFold(t *testing.T) {
+	plain := func(v string) bool {
+		for i := 0; i < len(v); i++ {
+			if 'A' <= v[i] && v[i] <= 'Z' {
+				return true
+			}
+		}
+		return false
+	}
+	edges := []byte{'@', 'A', 'M', 'Z', '[', 'a', 'z', '0', 0x7f, 0x80, 0xc1, 0xda, 0xff, 0x00}
+	for _, c := range edges {
+		for pos := range 17 {
+			for n := pos + 1; n <= 17; n += 4 {
+				b := []byte(strings.Repeat("x", n))
+				b[pos] = c
+				v := string(b)
+				for _, norm := range []normKind{normEmail, normHash} {
+					if got, want := needsFold(norm, v), plain(v); got != want {
+						t.Errorf("needsFold(%q) = %v, want %v", v, got, want)
+					}
+				}
+			}
+		}
+	}
+	if !needsFold(normDomain, "a.example.") || needsFold(normEmail, "a.example.") {
+		t.Errorf("a trailing dot folds domain names only")
+	}
+}

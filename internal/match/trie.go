@@ -147,3 +147,64 @@ func trieLookup(n *tnode, a *[16]byte, bits int, refs []int32) []int32 {
 	}
 	return refs
 }
+
+// trie is a published trie with a summary of its first 20 address bits: a bitmap of
+// the 2^20 buckets of that many bits that some network reaches (it is at most 20 bits
+// long and covers the bucket, or it is longer and starts with it). An address in an
+// unmarked bucket is in no network; for networks spread over the address space, as
+// indicators are, that is most addresses, and the bitmap (128 KiB, within the
+// processor's second-level cache) answers them without walking the trie.
+type trie struct {
+	root    *tnode
+	buckets []uint64
+}
+
+const (
+	bucketBits  = 20
+	bucketDepth = bucketBits / 4
+)
+
+func newTrie(root *tnode) *trie {
+	if root == nil {
+		return nil
+	}
+	t := &trie{root: root, buckets: make([]uint64, 1<<bucketBits/64)}
+	t.mark(root, 0, 0)
+	return t
+}
+
+func (t *trie) mark(n *tnode, d int, prefix uint32) {
+	if n == nil {
+		return
+	}
+	if d == bucketDepth {
+		t.buckets[prefix>>6] |= 1 << (prefix & 63)
+		return
+	}
+	for _, p := range n.pfx {
+		l := 4*d + int(p.ext)
+		first := prefix<<p.ext | uint32(p.nib)
+		lo, hi := first<<(bucketBits-l), (first+1)<<(bucketBits-l)
+		for b := lo; b < hi; {
+			if b&63 == 0 && hi-b >= 64 {
+				t.buckets[b>>6] = ^uint64(0)
+				b += 64
+				continue
+			}
+			t.buckets[b>>6] |= 1 << (b & 63)
+			b++
+		}
+	}
+	for i, c := range n.child {
+		t.mark(c, d+1, prefix<<4|uint32(i))
+	}
+}
+
+// lookup appends to refs the slots of the networks containing (a, bits).
+func (t *trie) lookup(a *[16]byte, bits int, refs []int32) []int32 {
+	b := uint32(a[0])<<12 | uint32(a[1])<<4 | uint32(a[2])>>4
+	if t.buckets[b>>6]&(1<<(b&63)) == 0 {
+		return refs
+	}
+	return trieLookup(t.root, a, bits, refs)
+}
