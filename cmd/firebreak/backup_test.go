@@ -325,6 +325,8 @@ func TestReadBackup(t *testing.T) {
 		{"data not an object", testHeader + "\n" + `{"kind":"hub","data":[1]}` + "\n", 0, "must be an object"},
 		{"unknown field", testHeader + "\n" + `{"kind":"hub","data":{},"extra":1}` + "\n", 0, "not a record"},
 		{"two values", testHeader + "\n" + testHubRecord + testHubRecord + "\n", 0, "not a record"},
+		{"trailing brace", testHeader + "\n" + `{"kind":"hub","data":{}}}` + "\n", 0, "not a record"},
+		{"fields reordered", testHeader + "\n" + `{"data":{"uuid":"u"}, "kind":"hub"}` + "\n" + testEnd(1) + "\n", 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
