@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/firebreak/firebreak/internal/stix/pattern"
 )
@@ -33,10 +34,14 @@ type cidrKey struct {
 }
 
 // generalPattern is an indicator left to the evaluator, with the object types it needs
-// (it can match only an event holding an object of one of them).
+// (it can match only an event holding an object of one of them), and, when they can be
+// derived, its triggers: keys of the fast path one of which the event must hold for the
+// pattern to match. A pattern with triggers is evaluated only when the fast path finds
+// one; the others are evaluated on every event holding one of their types.
 type generalPattern struct {
-	p     *pattern.Pattern
-	types []string
+	p       *pattern.Pattern
+	types   []string
+	trigger *plan
 }
 
 // compilePattern parses src and compiles it (see the package documentation for the
@@ -52,7 +57,138 @@ func compilePattern(src string) (plan, error) {
 		return pl, nil
 	}
 	normalizeTree(p.Expr)
-	return plan{general: &generalPattern{p: p, types: patternTypes(p.Expr, nil)}}, nil
+	gp := &generalPattern{p: p, types: patternTypes(p.Expr, nil)}
+	var tr plan
+	if tr.triggerObservation(p.Expr) {
+		tr.dedupe()
+		gp.trigger = &tr
+	}
+	return plan{general: gp}, nil
+}
+
+// triggerObservation collects triggers of x: keys one of which an event must hold for x
+// to match it. OR needs triggers on both sides, AND and FOLLOWEDBY on one.
+func (pl *plan) triggerObservation(x pattern.ObservationExpr) bool {
+	switch x := x.(type) {
+	case *pattern.ObservationSimple:
+		return pl.triggerComparison(x.Comparison)
+	case *pattern.ObservationBinary:
+		if x.Op == pattern.ObsOr {
+			return pl.triggerObservation(x.Left) && pl.triggerObservation(x.Right)
+		}
+		return pl.either(func(p *plan) bool { return p.triggerObservation(x.Left) },
+			func(p *plan) bool { return p.triggerObservation(x.Right) })
+	case *pattern.ObservationQualified:
+		return pl.triggerObservation(x.Expr)
+	}
+	return false
+}
+
+func (pl *plan) triggerComparison(x pattern.ComparisonExpr) bool {
+	switch x := x.(type) {
+	case *pattern.ComparisonBinary:
+		if x.Op == pattern.BoolOr {
+			return pl.triggerComparison(x.Left) && pl.triggerComparison(x.Right)
+		}
+		return pl.either(func(p *plan) bool { return p.triggerComparison(x.Left) },
+			func(p *plan) bool { return p.triggerComparison(x.Right) })
+	case *pattern.Comparison:
+		var leaf plan
+		if leaf.leaf(x) || leaf.triggerLeaf(x) {
+			pl.eq = append(pl.eq, leaf.eq...)
+			pl.cidr = append(pl.cidr, leaf.cidr...)
+			return true
+		}
+	}
+	return false
+}
+
+// either adds the triggers of the first side that has some.
+func (pl *plan) either(left, right func(*plan) bool) bool {
+	for _, side := range []func(*plan) bool{left, right} {
+		var p plan
+		if side(&p) {
+			pl.eq = append(pl.eq, p.eq...)
+			pl.cidr = append(pl.cidr, p.cidr...)
+			return true
+		}
+	}
+	return false
+}
+
+// Paths of the suffix triggers: a domain name or the domain of an e-mail address is
+// looked up in them by each of its label suffixes. A NUL cannot be in a path of a
+// compiled comparison, so these fields are the triggers' alone.
+const (
+	pathLabelSuffix = "\x00label-suffix" // domain-name: "b.example" for "a.b.example"
+	pathMailDomain  = "\x00mail-domain"  // email-addr: "example.com" for "a@example.com"
+)
+
+// triggerLeaf derives the triggers of a comparison beyond the fast path's own:
+//
+//   - an address through a reference, x_ref.value = 'address' (or IN, or ISSUBSET): the
+//     referenced object is an ipv4-addr or ipv6-addr whose value the fast path looks up;
+//   - domain-name:value LIKE '%.example.com': a domain whose label suffix is
+//     example.com;
+//   - email-addr:value LIKE '%@example.com': an address whose domain is example.com.
+func (pl *plan) triggerLeaf(c *pattern.Comparison) bool {
+	if c.Negated {
+		return false
+	}
+	keys, ok := pathKeys(c.Path)
+	if !ok {
+		return false
+	}
+	if len(keys) == 2 && strings.HasSuffix(keys[0], "_ref") && keys[1] == "value" {
+		switch c.Op {
+		case pattern.OpIsSubset:
+			p := c.Prefix()
+			if !p.IsValid() {
+				return false
+			}
+			pl.cidr = append(pl.cidr, cidrKey{trie: trieIndex(ipType(p.Addr()), !p.Addr().Is4()), pfx: p})
+			return true
+		case pattern.OpEqual, pattern.OpIn:
+			lits := c.Set
+			if c.Op == pattern.OpEqual {
+				lits = []pattern.Literal{c.Value}
+			}
+			for _, l := range lits {
+				// The builder gives the referenced object the canonical text of an
+				// address; another constant cannot equal it.
+				if l.Kind != pattern.KindString || canonicalText(normIP, l.Str) != l.Str {
+					return false
+				}
+				a, _, network, ok := parseIPValue(l.Str)
+				if !ok || network {
+					return false
+				}
+				pl.eq = append(pl.eq, eqKey{fk: fieldKey{ipType(a), "value"}, norm: normIP, key: string(appendAddr(nil, a))})
+			}
+			return true
+		}
+		return false
+	}
+	if c.Op != pattern.OpLike || len(keys) != 1 || keys[0] != "value" || c.Value.Kind != pattern.KindString {
+		return false
+	}
+	var sep, path string
+	switch c.Path.Type {
+	case "domain-name":
+		sep, path = "%.", pathLabelSuffix
+	case "email-addr":
+		sep, path = "%@", pathMailDomain
+	default:
+		return false
+	}
+	lit, ok := strings.CutPrefix(c.Value.Str, sep)
+	if !ok || lit == "" || strings.ContainsAny(lit, "%_") {
+		return false
+	}
+	// LIKE is case-sensitive and sees canonical (lower-case) values: a constant with
+	// upper case never matches, and its lower-cased trigger is merely never needed.
+	pl.eq = append(pl.eq, eqKey{fk: fieldKey{c.Path.Type, path}, norm: normExact, key: lowerASCII(lit)})
+	return true
 }
 
 // observation compiles an observation expression of the fast path: [ ... ] or an OR of

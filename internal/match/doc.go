@@ -72,5 +72,17 @@
 // line), made of the event's observables as described at observationOf. Patterns that need
 // several observations (AND or FOLLOWEDBY between observations, REPEATS more than once)
 // therefore cannot match within one line; correlating across lines is not done here.
-// Only general patterns that test an object type present in the event are evaluated.
+//
+// Evaluating a pattern costs far more than a lookup, so general patterns are indexed by a
+// necessary condition where one can be derived from the pattern, its triggers: keys of the
+// fast path one of which the event must hold for the pattern to match. The equalities and
+// ISSUBSET comparisons of the fast path are triggers wherever they sit in the pattern (an
+// AND or FOLLOWEDBY needs triggers on one side, an OR on both, a qualifier on what it
+// qualifies), and so are x_ref.value = 'address' or ISSUBSET (the referenced address is
+// looked up as an ipv4-addr or ipv6-addr), domain-name:value LIKE '%.example.com' (every
+// label suffix of a domain name is looked up) and email-addr:value LIKE '%@example.com'.
+// A pattern with triggers is evaluated only when the fast path finds one; a pattern
+// without (a NOT, !=, a LIKE or MATCHES of another form, an OR with such a side) is
+// evaluated on every event that holds an object of a type it tests, and so costs
+// throughput in proportion to how many of them there are.
 package match

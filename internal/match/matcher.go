@@ -64,10 +64,15 @@ type snapshot struct {
 	fields  map[fieldKey]*field
 	builtin [nBuiltin]*field // the fields of builtinFields, found without hashing their names
 	tries   [nTries]*trie
-	general map[string][]int32 // slots of general patterns, by object type they test
-	chunks  []*chunk
-	live    int
-	ngen    int
+	// trigger fields of the general patterns' LIKE suffixes, or nil
+	labelSuffix, mailDomain *field
+	general                 map[string][]int32 // slots of general patterns without triggers, by object type they test
+	generalTypes            []string           // the keys of general
+	otherTypes              []string           // the types with fields other than builtinFields
+	chunks                  []*chunk
+	live                    int
+	ngen                    int // general patterns
+	ntrig                   int // of which with triggers
 }
 
 const (
@@ -139,16 +144,16 @@ func (s *snapshot) field(typ, path string) *field {
 	if i := builtinIndex(typ, path); i >= 0 {
 		return s.builtin[i]
 	}
-	if len(s.fields) == 0 {
-		return nil
-	}
-	f := s.fields[fieldKey{typ, path}]
-	if f == nil {
-		if canon := canonicalObservablePath(typ, path); canon != "" {
-			f = s.fields[fieldKey{typ, canon}]
+	if canon := canonicalObservablePath(typ, path); canon != "" {
+		path = canon // a hash algorithm spelled otherwise
+		if i := builtinIndex(typ, path); i >= 0 {
+			return s.builtin[i]
 		}
 	}
-	return f
+	if !slices.Contains(s.otherTypes, typ) {
+		return nil
+	}
+	return s.fields[fieldKey{typ, path}]
 }
 
 // NewMatcher returns an empty matcher that uses the system clock.
@@ -166,13 +171,14 @@ func (m *Matcher) SetClock(now func() time.Time) { m.now = now }
 type Stats struct {
 	Indicators int // live indicators
 	General    int // of which left to the general evaluator
+	Triggered  int // of which evaluated only when the fast path finds one of their triggers
 	ExactKeys  int // distinct (property, value) keys of the fast path
 }
 
 // Stats returns figures about the current snapshot.
 func (m *Matcher) Stats() Stats {
 	s := m.cur.Load()
-	st := Stats{Indicators: s.live, General: s.ngen}
+	st := Stats{Indicators: s.live, General: s.ngen, Triggered: s.ntrig}
 	for _, f := range s.fields {
 		st.ExactKeys += f.keys
 		if f.raw != nil {
@@ -210,7 +216,7 @@ func (r *slotRec) active(now int64) bool {
 // the general evaluator are matched by MatchEvent only. Match does not allocate unless it
 // appends beyond the capacity of hits.
 func (m *Matcher) Match(o Observable, hits []Hit) []Hit {
-	return m.matchOne(m.cur.Load(), &o, hits, len(hits), new(clock))
+	return m.matchOne(m.cur.Load(), &o, hits, len(hits), new(clock), nil)
 }
 
 // clock reads the matcher's clock once per call, and only when a hit needs it.
@@ -227,10 +233,11 @@ func (c *clock) get(m *Matcher) int64 {
 }
 
 // matchOne appends the fast-path hits of o that are not among hits[start:].
-func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, start int, clk *clock) []Hit {
-	hits = m.matchAs(s, o.Type, o.Path, o, hits, start, clk)
+// General patterns whose triggers it finds are appended to cands, when it is not nil.
+func (m *Matcher) matchOne(s *snapshot, o *Observable, hits []Hit, start int, clk *clock, cands *[]int32) []Hit {
+	hits = m.matchAs(s, o.Type, o.Path, o, hits, start, clk, cands)
 	if rt := refValueType(o); rt != "" {
-		hits = m.matchAs(s, rt, "value", o, hits, start, clk)
+		hits = m.matchAs(s, rt, "value", o, hits, start, clk, cands)
 	}
 	return hits
 }
@@ -247,14 +254,49 @@ func refValueType(o *Observable) string {
 }
 
 // matchAs looks o's value up as the property path of objects of type typ.
-func (m *Matcher) matchAs(s *snapshot, typ, path string, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+func (m *Matcher) matchAs(s *snapshot, typ, path string, o *Observable, hits []Hit, start int, clk *clock, cands *[]int32) []Hit {
 	f := s.field(typ, path)
 	if path == "value" && (typ == "ipv4-addr" || typ == "ipv6-addr") {
-		return m.matchIP(s, typ, f, o, hits, start, clk)
+		return m.matchIP(s, typ, f, o, hits, start, clk, cands)
 	}
 	if f != nil {
 		for _, ref := range f.lookup(m.seed, o.Value) {
-			hits = m.hit(s, ref, o, hits, start, clk)
+			hits = m.hit(s, ref, o, hits, start, clk, cands)
+		}
+	}
+	if cands != nil && path == "value" {
+		switch {
+		case typ == "domain-name" && s.labelSuffix != nil:
+			hits = m.matchSuffixes(s, s.labelSuffix, '.', o, hits, start, clk, cands)
+		case typ == "email-addr" && s.mailDomain != nil:
+			hits = m.matchSuffixes(s, s.mailDomain, '@', o, hits, start, clk, cands)
+		}
+	}
+	return hits
+}
+
+// matchSuffixes looks up, in the trigger field f, what follows each sep of the value's
+// canonical text (the labels of a domain name, the domain of an e-mail address).
+func (m *Matcher) matchSuffixes(s *snapshot, f *field, sep byte, o *Observable, hits []Hit, start int, clk *clock, cands *[]int32) []Hit {
+	var buf [256]byte
+	v := o.Value
+	if len(v) > len(buf) {
+		return hits
+	}
+	b := append(buf[:0], v...)
+	if sep == '.' && len(b) > 0 && b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	for i, c := range b {
+		if c == sep {
+			for _, ref := range lookupBytes(f, m.seed, b[i+1:]) {
+				hits = m.hit(s, ref, o, hits, start, clk, cands)
+			}
 		}
 	}
 	return hits
@@ -262,7 +304,7 @@ func (m *Matcher) matchAs(s *snapshot, typ, path string, o *Observable, hits []H
 
 // matchIP looks an address value up, parsing it once: in the exact-value index of its
 // property, and in the ISSUBSET tries of its type and family.
-func (m *Matcher) matchIP(s *snapshot, typ string, f *field, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+func (m *Matcher) matchIP(s *snapshot, typ string, f *field, o *Observable, hits []Hit, start int, clk *clock, cands *[]int32) []Hit {
 	v := o.Value
 	a, bits, network, ok := parseIPValue(v)
 	if f != nil {
@@ -278,7 +320,7 @@ func (m *Matcher) matchIP(s *snapshot, typ string, f *field, o *Observable, hits
 			refs = f.lookupRaw(m.seed, v)
 		}
 		for _, ref := range refs {
-			hits = m.hit(s, ref, o, hits, start, clk)
+			hits = m.hit(s, ref, o, hits, start, clk, cands)
 		}
 	}
 	if !ok {
@@ -294,7 +336,7 @@ func (m *Matcher) matchIP(s *snapshot, typ string, f *field, o *Observable, hits
 	b := addrBytes(a)
 	var buf [16]int32
 	for _, ref := range t.lookup(&b, bits, buf[:0]) {
-		hits = m.hit(s, ref, o, hits, start, clk)
+		hits = m.hit(s, ref, o, hits, start, clk, cands)
 	}
 	return hits
 }
@@ -357,9 +399,16 @@ func parseIPv4(v string) (b [4]byte, ok bool) {
 }
 
 // hit appends the hit of slot ref unless the indicator is not valid now or is already
-// among the hits appended since start.
-func (m *Matcher) hit(s *snapshot, ref int32, o *Observable, hits []Hit, start int, clk *clock) []Hit {
+// among the hits appended since start. The slot of a general pattern (found by one of its
+// triggers) is appended to cands instead, or ignored when cands is nil.
+func (m *Matcher) hit(s *snapshot, ref int32, o *Observable, hits []Hit, start int, clk *clock, cands *[]int32) []Hit {
 	r := s.rec(ref)
+	if r.general != nil {
+		if cands != nil {
+			*cands = append(*cands, ref)
+		}
+		return hits
+	}
 	if (r.from != 0 || r.until != 0 || !r.live) && !r.active(clk.get(m)) {
 		return hits
 	}
@@ -373,47 +422,41 @@ func (m *Matcher) hit(s *snapshot, ref int32, o *Observable, hits []Hit, start i
 
 // MatchEvent appends the hits of one event (the observables of one log line), each
 // indicator once with the first observable that matched it: the fast-path hits of each
-// observable, as Match, and the hits of the indicators left to
-// the general evaluator, which sees the event as one observation (count 1, first and last
-// observed at the event's time) holding the event's objects (see the package
-// documentation for how observables become objects). It allocates only when a general
-// indicator tests an object type present in the event.
+// observable, as Match, and the hits of the indicators left to the general evaluator,
+// which sees the event as one observation (count 1, first and last observed at the
+// event's time) holding the event's objects (see the package documentation for how
+// observables become objects). A general indicator is evaluated only when the fast path
+// finds one of its triggers or, when it has none, when the event holds an object of a type
+// it tests; MatchEvent allocates only then.
 func (m *Matcher) MatchEvent(ev Event, hits []Hit) []Hit {
 	s := m.cur.Load()
 	clk := new(clock)
 	start := len(hits)
+	var cands []int32 // allocated only when there is a candidate
+	var pc *[]int32
+	if s.ngen > 0 {
+		pc = &cands
+	}
 	for i := range ev.Observables {
 		o := &ev.Observables[i]
-		hits = m.matchAs(s, o.Type, o.Path, o, hits, start, clk)
+		hits = m.matchAs(s, o.Type, o.Path, o, hits, start, clk, pc)
 		if rt := refValueType(o); rt != "" && !(i > 0 && ev.Observables[i-1].Type == rt && ev.Observables[i-1].Value == o.Value) {
 			// Readers put the address before its reference: looked up already.
-			hits = m.matchAs(s, rt, "value", o, hits, start, clk)
+			hits = m.matchAs(s, rt, "value", o, hits, start, clk, pc)
 		}
 	}
 	if s.ngen == 0 || len(ev.Observables) == 0 {
 		return hits
 	}
-	var cands []int32
-	many := 0
-	for i := range ev.Observables {
-		o := &ev.Observables[i]
-		if !seenType(ev.Observables[:i], o.Type) {
-			if refs := s.general[o.Type]; len(refs) > 0 {
-				cands = append(cands, refs...)
-				many++
-			}
-		}
-		if rt := refTypeOf(o); rt != "" {
-			if refs := s.general[rt]; len(refs) > 0 {
-				cands = append(cands, refs...)
-				many++
-			}
+	for _, t := range s.generalTypes {
+		if eventHasType(ev.Observables, t) {
+			cands = append(cands, s.general[t]...)
 		}
 	}
 	if len(cands) == 0 {
 		return hits
 	}
-	if many > 1 {
+	if len(cands) > 1 {
 		slices.Sort(cands)
 		cands = slices.Compact(cands)
 	}
@@ -436,9 +479,16 @@ func (m *Matcher) MatchEvent(ev Event, hits []Hit) []Hit {
 	return hits
 }
 
-func seenType(obs []Observable, typ string) bool {
+// eventHasType reports whether the observation of the event holds an object of type typ:
+// an observable's own, or one it refers to.
+func eventHasType(obs []Observable, typ string) bool {
 	for i := range obs {
 		if obs[i].Type == typ {
+			return true
+		}
+	}
+	for i := range obs {
+		if strings.Contains(obs[i].Path, "_ref") && refTypeOf(&obs[i]) == typ {
 			return true
 		}
 	}
@@ -591,6 +641,7 @@ type batch struct {
 	chunks  []*chunk
 	live    int
 	ngen    int
+	ntrig   int
 	m       *Matcher
 
 	ownChunks bool // chunks is a copy of old.chunks
@@ -601,7 +652,7 @@ func (m *Matcher) newBatch() *batch {
 	old := m.cur.Load()
 	b := &batch{gen: m.gen, old: old, fields: map[fieldKey]*fieldEdit{}, removed: map[int32]struct{}{},
 		genAdd: map[string][]int32{}, genDel: map[string]bool{}, chunks: old.chunks,
-		live: old.live, ngen: old.ngen, m: m}
+		live: old.live, ngen: old.ngen, ntrig: old.ntrig, m: m}
 	for i, t := range old.tries {
 		if t != nil {
 			b.tries[i] = t.root
@@ -646,10 +697,14 @@ func (b *batch) add(ref int32, ind *Indicator, pl *plan) {
 	b.live++
 	if pl.general != nil {
 		b.ngen++
-		for _, t := range pl.general.types {
-			b.genAdd[t] = append(b.genAdd[t], ref)
+		if pl.general.trigger == nil {
+			for _, t := range pl.general.types {
+				b.genAdd[t] = append(b.genAdd[t], ref)
+			}
+			return
 		}
-		return
+		b.ntrig++
+		pl = pl.general.trigger
 	}
 	for _, k := range pl.eq {
 		e := b.edit(k.fk, k.norm)
@@ -689,8 +744,13 @@ func (m *Matcher) removeSlots(b *batch, gone []int32) {
 		b.live--
 		if pl.general != nil {
 			b.ngen--
-			for _, t := range pl.general.types {
-				b.genDel[t] = true
+			if pl.general.trigger == nil {
+				for _, t := range pl.general.types {
+					b.genDel[t] = true
+				}
+			} else {
+				b.ntrig--
+				pl = pl.general.trigger
 			}
 		}
 		for _, k := range pl.eq {
@@ -715,7 +775,8 @@ func (m *Matcher) removeSlots(b *batch, gone []int32) {
 // batch are reused only by later batches.
 func (m *Matcher) publish(b *batch, gone []int32) {
 	old := b.old
-	ns := &snapshot{fields: old.fields, builtin: old.builtin, tries: old.tries, general: old.general, chunks: b.chunks, live: b.live, ngen: b.ngen}
+	ns := &snapshot{fields: old.fields, builtin: old.builtin, tries: old.tries, labelSuffix: old.labelSuffix, mailDomain: old.mailDomain,
+		general: old.general, generalTypes: old.generalTypes, otherTypes: old.otherTypes, chunks: b.chunks, live: b.live, ngen: b.ngen, ntrig: b.ntrig}
 	for i, root := range b.tries {
 		if old.tries[i] == nil && root != nil || old.tries[i] != nil && old.tries[i].root != root {
 			ns.tries[i] = newTrie(root)
@@ -733,6 +794,14 @@ func (m *Matcher) publish(b *batch, gone []int32) {
 		for i, fk := range builtinFields {
 			ns.builtin[i] = ns.fields[fk]
 		}
+		ns.labelSuffix = ns.fields[fieldKey{"domain-name", pathLabelSuffix}]
+		ns.mailDomain = ns.fields[fieldKey{"email-addr", pathMailDomain}]
+		ns.otherTypes = nil
+		for fk := range ns.fields {
+			if builtinIndex(fk.typ, fk.path) < 0 && !slices.Contains(ns.otherTypes, fk.typ) {
+				ns.otherTypes = append(ns.otherTypes, fk.typ)
+			}
+		}
 	}
 	if len(b.genAdd) > 0 || len(b.genDel) > 0 {
 		ns.general = maps.Clone(old.general)
@@ -749,11 +818,15 @@ func (m *Matcher) publish(b *batch, gone []int32) {
 				ns.general[t] = append(slices.Clone(ns.general[t]), refs...)
 			}
 		}
+		ns.generalTypes = nil
 		for t, refs := range ns.general {
 			if len(refs) == 0 {
 				delete(ns.general, t)
+			} else {
+				ns.generalTypes = append(ns.generalTypes, t)
 			}
 		}
+		slices.Sort(ns.generalTypes)
 	}
 	m.cur.Store(ns)
 	m.free = append(m.free, gone...)

@@ -612,3 +612,68 @@ func TestNeedsFold(t *testing.T) {
 		t.Errorf("a trailing dot folds domain names only")
 	}
 }
+
+// TestTriggers checks which general patterns get triggers, and that they match the
+// same with or without.
+func TestTriggers(t *testing.T) {
+	at := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		pattern   string
+		triggered bool
+		match     []Observable
+		miss      []Observable
+	}{
+		{"[ipv4-addr:value = '192.0.2.1'] START t'2020-01-01T00:00:00Z' STOP t'2030-01-01T00:00:00Z'", true,
+			[]Observable{ipv4("192.0.2.1")}, []Observable{ipv4("192.0.2.2")}},
+		{"[file:hashes.MD5 = '" + md5a + "' AND file:name LIKE '%.exe']", true,
+			nil, []Observable{ob("file", "name", "x.exe")}},
+		{"[domain-name:value LIKE '%.evil.example']", true,
+			[]Observable{domain("a.evil.example"), domain("A.B.Evil.Example.")}, []Observable{domain("evil.example"), domain("notevil.example"), domain("evil.example.org")}},
+		{"[domain-name:value LIKE '%.Evil.example']", true, nil, []Observable{domain("a.evil.example")}},
+		{"[email-addr:value LIKE '%@phish.example']", true,
+			[]Observable{ob("email-addr", "value", "Billing@Phish.example")}, []Observable{ob("email-addr", "value", "a@notphish.example")}},
+		{"[email-addr:value LIKE '%@b@c.example']", true,
+			[]Observable{ob("email-addr", "value", "a@b@c.example")}, []Observable{ob("email-addr", "value", "a@c.example")}},
+		{"[network-traffic:dst_ref.value = '198.51.100.1' AND network-traffic:dst_port = 443]", true, nil, nil},
+		{"[network-traffic:dst_ref.value ISSUBSET '2001:db8::/32'] REPEATS 1 TIMES", true,
+			[]Observable{ob("network-traffic", "dst_ref.value", "2001:db8::1")}, []Observable{ipv6("2001:db8::1"), ob("network-traffic", "src_ref.value", "2001:db8::1")}},
+		{"[ipv4-addr:value = '192.0.2.1'] AND [domain-name:value LIKE 'x%']", true, nil, []Observable{ipv4("192.0.2.1")}},
+		{"[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value LIKE 'x%']", false,
+			[]Observable{domain("x.example")}, []Observable{domain("y.example")}},
+		{"[domain-name:value LIKE 'x%.example']", false, []Observable{domain("xy.example")}, []Observable{domain("y.example")}},
+		{"[network-traffic:dst_ref.value = '2001:0db8::1']", false, nil, []Observable{ob("network-traffic", "dst_ref.value", "2001:db8::1")}},
+		{"[ipv4-addr:value != '192.0.2.1']", false, []Observable{ipv4("192.0.2.2")}, []Observable{ipv4("192.0.2.1")}},
+	}
+	for _, tt := range tests {
+		pl, err := compilePattern(tt.pattern)
+		if err != nil || pl.general == nil {
+			t.Fatalf("%s: %v, general %v", tt.pattern, err, pl.general != nil)
+		}
+		if got := pl.general.trigger != nil; got != tt.triggered {
+			t.Errorf("%s: triggered %v, want %v", tt.pattern, got, tt.triggered)
+		}
+		m := NewMatcher()
+		mustUpdate(t, m, Indicator{ID: "g", Pattern: tt.pattern})
+		if st := m.Stats(); st.General != 1 || (st.Triggered == 1) != tt.triggered {
+			t.Errorf("%s: Stats %+v", tt.pattern, st)
+		}
+		for _, o := range tt.match {
+			if got := hitIDs(m.MatchEvent(Event{Time: at, Observables: []Observable{o}}, nil)); len(got) != 1 {
+				t.Errorf("%s: MatchEvent(%s) = %v, want a hit", tt.pattern, o.Value, got)
+			}
+		}
+		for _, o := range tt.miss {
+			if got := hitIDs(m.MatchEvent(Event{Time: at, Observables: []Observable{o}}, nil)); len(got) != 0 {
+				t.Errorf("%s: MatchEvent(%s) = %v, want none", tt.pattern, o.Value, got)
+			}
+		}
+		m.Remove("g")
+		if st := m.Stats(); st != (Stats{}) {
+			t.Errorf("%s: Stats after removal %+v, want zero", tt.pattern, st)
+		}
+		s := m.cur.Load()
+		if len(s.fields) != 0 || len(s.general) != 0 || s.tries != [nTries]*trie{} {
+			t.Errorf("%s: structures left after removal", tt.pattern)
+		}
+	}
+}

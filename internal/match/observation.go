@@ -177,8 +177,10 @@ func isMAC(v string) bool {
 // refTypeOf returns the type of the object an observable's reference path creates, or
 // "" when its path is not a reference.
 func refTypeOf(o *Observable) string {
-	i := strings.Index(o.Path, "_ref")
-	if i < 0 {
+	if rt := refValueType(o); rt != "" {
+		return rt // the common case, without allocating
+	}
+	if !strings.Contains(o.Path, "_ref") {
 		return ""
 	}
 	keys, ok := splitPath(o.Path)
