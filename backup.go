@@ -372,7 +372,7 @@ type BackupStore interface {
 	// every id, sequence number and date added, and leaves the store's counters so that
 	// later writes continue after the restored ones. It refuses (ECONFLICT) a store that
 	// holds anything (a fresh store holds only its hub's own UUID and secret, which the
-	// backup's replace), and (EINVALID) a stream that is out of order, refers to rows it
+	// backup's hub record replaces), and (EINVALID) a stream that is out of order, refers to rows it
 	// does not hold, or ends before its end record. It is all or nothing: a restore that
 	// fails or is interrupted leaves the store empty. No hub may use the store meanwhile.
 	Restore(ctx context.Context, next func() (BackupRecord, error)) error
