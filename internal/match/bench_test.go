@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // The benchmarks load a million indicators of the kinds members share: mostly IPv4
@@ -339,5 +338,4 @@ func BenchmarkUpdateOne(b *testing.B) {
 	b.StopTimer()
 	// Put the originals back for the other benchmarks.
 	m.Update(inds[benchGeneral : benchGeneral+min(b.N, len(inds)-benchGeneral)]...)
-	_ = time.Now
 }

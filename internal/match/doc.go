@@ -5,18 +5,16 @@
 //
 // # The fast path
 //
-// An indicator compiles to the fast path when its pattern is, once parsed by
-// internal/stix/pattern:
+// An indicator compiles to the fast path when its pattern is one [ ... ], or several
+// joined by observation OR ("[a] OR [b]" is "[a OR b]" on one observation), with no
+// qualifier (WITHIN, REPEATS, START/STOP) and no AND or FOLLOWEDBY between them, and
+// when the comparisons in the brackets are joined by OR only (no AND), none is negated
+// with NOT, and each has one of these forms:
 //
-//   - one [ ... ], or several joined by observation OR ("[a] OR [b]" is "[a OR b]" on one
-//     observation), with no qualifier (WITHIN, REPEATS, START/STOP), no AND and no
-//     FOLLOWEDBY between them;
-//   - whose comparison expression is comparisons joined by OR only (no AND), none
-//     negated with NOT, each one of:
 //   - "path = 'string'" or "path IN ('string', ...)", where path is made of property
 //     names only (no [n] or [*]), steps through no reference (_ref, _refs) and no _hex or
-//     _bin property, does not end in an integer property (ports, byte and packet counts,
-//     size, pid) or a list property (protocols), and reaches into a hashes dictionary, if
+//     _bin property, is not one of the integer properties the readers give (ports, byte
+//     and packet counts, size, pid) or protocols, and reaches into a hashes dictionary, if
 //     at all, only at its last step; on a hash, h'...' constants are accepted too;
 //   - "ipv4-addr:value ISSUBSET 'network'" or "ipv6-addr:value ISSUBSET 'network'" (IPv4
 //     or IPv6 network of any length, /0 to /32 or /128, or a bare address).
@@ -28,8 +26,11 @@
 // [ipv6-addr:value = '2001:db8::1'] OR [domain-name:value = 'x.example'] compile.
 //
 // Equalities become sharded hash tables keyed by (type, path, normalised value), with
-// the indicators of each key; networks become a trie per object type and family that
-// finds every network containing an address in at most 9 (IPv4) or 33 (IPv6) node visits.
+// the indicators of each key, each shard behind a small Bloom filter; networks become a
+// trie per object type and family that finds every network containing an address in at
+// most 9 (IPv4) or 33 (IPv6) node visits, behind a bitmap of the 20-bit buckets some
+// network reaches. Values that match nothing, nearly all of them, are answered from
+// these filters, which stay in the processor's cache.
 // Everything else (LIKE, MATCHES, <, >, !=, NOT, EXISTS, AND inside [ ], AND and
 // FOLLOWEDBY between observations, qualifiers, ISSUPERSET, ISSUBSET on other paths, [*]
 // and [n], references) is left to the general evaluator.
@@ -68,8 +69,25 @@
 //
 // # Events and the general evaluator
 //
-// MatchEvent evaluates the general patterns on one observation per event (per log
-// line), made of the event's observables as described at observationOf. Patterns that need
+// MatchEvent evaluates the general patterns on one observation per event (per log line),
+// observed once at the event's time, whose objects are made from the observables in
+// order:
+//
+//   - an observable sets its path in the last object of its type, or starts a new object
+//     of that type when that object already has the path set (so two ipv4-addr:value
+//     observables are two objects, and file:hashes.MD5 then file:hashes.'SHA-1' one);
+//     list properties (protocols) are appended to instead;
+//   - a path through a reference (network-traffic:dst_ref.value) sets the reference to
+//     an object of the type the value's form says (ipv4-addr, ipv6-addr, email-addr,
+//     mac-addr, else domain-name), reusing the event's object of that type and value if
+//     there is one; the fast path looks such values up under that type too, so that
+//     [ipv4-addr:value = 'x'] matches network-traffic:dst_ref.value = 'x' as the evaluator
+//     would;
+//   - values of addresses, domain names, e-mail addresses and hashes are in canonical
+//     form; the integer properties (ports, byte and packet counts, size, pid) become
+//     numbers.
+//
+// Patterns that need
 // several observations (AND or FOLLOWEDBY between observations, REPEATS more than once)
 // therefore cannot match within one line; correlating across lines is not done here.
 //

@@ -9,20 +9,8 @@ import (
 	"github.com/firebreak/firebreak/internal/stix/pattern"
 )
 
-// observationOf builds the observation the general evaluator sees for an event: one
-// observation, observed once at the event's time, whose objects are made from the
-// observables in order:
-//
-//   - an observable sets its path in the last object of its type, or starts a new object
-//     of that type when that object already has the path set (so two ipv4-addr:value
-//     observables are two objects, and file:hashes.MD5 then file:hashes.'SHA-1' one);
-//     list properties (protocols) are appended to instead;
-//   - a path through a reference (src_ref.value) sets the reference to an object of the
-//     type the value's form says (ipv4-addr, ipv6-addr, email-addr, mac-addr, else
-//     domain-name), reusing the event's object of that type and value if there is one;
-//   - values of addresses, domain names, e-mail addresses and hashes are in canonical
-//     form (as the fast path compares them); the integer properties (ports, byte and
-//     packet counts, size, pid) become numbers when they are integers.
+// observationOf builds the observation the general evaluator sees for an event, as the
+// package documentation describes.
 func observationOf(ev *Event) pattern.Observation {
 	b := obsBuilder{objs: make(map[string]map[string]any, len(ev.Observables))}
 	for i := range ev.Observables {
