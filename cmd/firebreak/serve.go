@@ -82,6 +82,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		Trust:            guard,
 		Disclosures:      guard,
 		People:           guard,
+		Matcher:          guard,
 		Audit:            store,
 		Apply:            guard.ApplyDirectory,
 		MaxContentLength: c.MaxContentLength,

@@ -37,6 +37,8 @@ type Config struct {
 	Disclosures Disclosures
 	// People serves the review queue, contacts and introductions; nil disables them.
 	People People
+	// Matcher serves POST /v1/match; nil disables it.
+	Matcher Matcher
 	// Audit serves the audit log to auditors; nil disables it.
 	Audit interface {
 		AuditEntries(ctx context.Context, after int64, limit int) ([]firebreak.AuditEntry, error)
@@ -136,6 +138,7 @@ func (s *Server) routes() {
 	jsonRoute("GET /v1/introductions", "introductions", s.listIntroductions)
 	jsonRoute("POST /v1/introductions/{id}/decision", "decide_introduction", s.decideIntroduction)
 	jsonRoute("GET /v1/sightings/{indicator}", "sightings", s.sightings)
+	jsonRoute("POST /v1/match", "match", s.match)
 	s.mux.Handle("GET /v1/transparency", s.wrap("transparency", jsonErrors, s.transparency))
 	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
 	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))

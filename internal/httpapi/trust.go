@@ -22,9 +22,14 @@ type Trust interface {
 	Preview(ctx context.Context, collection string, drafts [][]byte) ([]policy.Preview, error)
 }
 
-// decodeJSON reads a JSON body strictly: unknown fields are errors.
+// decodeJSON reads a JSON body of at most 1 MiB strictly: unknown fields are errors.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	return decodeJSONLimit(w, r, v, 1<<20)
+}
+
+// decodeJSONLimit is decodeJSON with another cap on the body.
+func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError

@@ -44,6 +44,7 @@ type Guard struct {
 	defs     map[string]*stix.Object
 	scrub    scrubbers
 	sight    sightings
+	ind      indicators
 }
 
 type policyInfo struct {

@@ -1,0 +1,132 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/match"
+)
+
+// indicators keeps one compiled matcher of every indicator the hub holds (the latest
+// version of each), following the store: versions added since the last look are read by
+// position, so new, revised and revoked indicators change what matches without a
+// rebuild, on every node. Which of its hits a caller may learn is decided per request by
+// the same visibility as every read, so a hidden indicator is a plain no-match.
+type indicators struct {
+	mu    sync.Mutex // serialises refreshes; matching never waits for it
+	m     *match.Matcher
+	after firebreak.Cursor
+}
+
+// MatchHit is one observable that matched an indicator the caller may see.
+type MatchHit struct {
+	Indicator  string   `json:"indicator"`
+	Name       string   `json:"name,omitempty"`
+	Observable Observed `json:"observable"`
+}
+
+// Observed is the observable of a hit: a STIX type, the property path and the value.
+type Observed struct {
+	Type  string `json:"type"`
+	Path  string `json:"path"`
+	Value string `json:"value"`
+}
+
+func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
+	ix := &g.ind
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.m == nil {
+		ix.m = match.NewMatcher()
+		ix.m.SetClock(g.opts.Clock.Now)
+	}
+	for {
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
+			Types: []string{"indicator"}, After: ix.after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		inds := make([]match.Indicator, 0, len(page.Objects))
+		for _, o := range page.Objects {
+			var v struct {
+				Name        string    `json:"name"`
+				Pattern     string    `json:"pattern"`
+				PatternType string    `json:"pattern_type"`
+				ValidFrom   time.Time `json:"valid_from"`
+				ValidUntil  time.Time `json:"valid_until"`
+				Revoked     bool      `json:"revoked"`
+			}
+			if json.Unmarshal(o.Raw, &v) != nil {
+				continue
+			}
+			ind := match.Indicator{ID: o.ID, Name: v.Name, ValidFrom: v.ValidFrom, ValidUntil: v.ValidUntil, Revoked: v.Revoked, Seq: o.Seq}
+			if v.PatternType == "stix" {
+				ind.Pattern = v.Pattern
+			} // any other pattern language is not matched here: an empty pattern removes it
+			inds = append(inds, ind)
+		}
+		if len(inds) > 0 {
+			ix.m.Update(inds...) // patterns were checked at ingest; a failure only leaves one out
+		}
+		if len(page.Objects) > 0 {
+			ix.after = page.Next
+		}
+		if !page.More {
+			return ix.m, nil
+		}
+	}
+}
+
+// MaxMatchObservables caps one match request.
+const MaxMatchObservables = 100000
+
+// Match matches observables against the indicators the caller may see. Hits on
+// indicators it may not see are dropped before anything is counted or returned.
+func (g *Guard) Match(ctx context.Context, obs []match.Observable) ([]MatchHit, error) {
+	if _, _, err := g.caller(ctx); err != nil {
+		return nil, err
+	}
+	if len(obs) > MaxMatchObservables {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "at most %d observables per request", MaxMatchObservables)
+	}
+	m, err := g.refreshIndicators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var hits []match.Hit
+	for _, o := range obs {
+		hits = m.Match(o, hits)
+	}
+	if len(hits) == 0 {
+		return []MatchHit{}, nil
+	}
+	// Keep only the indicators the caller may see, as it may see them now.
+	var ids []string
+	for _, h := range hits {
+		ids = append(ids, h.IndicatorID)
+	}
+	ids = sortedSet(ids)
+	visible := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		page, err := g.Objects(ctx, firebreak.AliasShared, firebreak.ObjectFilter{IDs: ids[:n], Types: []string{"indicator"}, Limit: n, MetadataOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Objects {
+			visible[o.ID] = true
+		}
+		ids = ids[n:]
+	}
+	out := make([]MatchHit, 0, len(hits))
+	for _, h := range hits {
+		if visible[h.IndicatorID] {
+			o := h.Observable
+			out = append(out, MatchHit{Indicator: h.IndicatorID, Name: h.Name, Observable: Observed{Type: o.Type, Path: o.Path, Value: o.Value}})
+		}
+	}
+	return out, nil
+}
