@@ -9,6 +9,7 @@
 //	firebreak audit    verify or export the tamper-evident audit log
 //	firebreak review   the operators' review queue
 //	firebreak sync     sync with the peer hubs once, by hand
+//	firebreak match    match logs against the indicators a member may see
 //	firebreak backup   write a backup of the whole store
 //	firebreak restore  fill an empty store from a backup
 //	firebreak version  print the version
@@ -37,6 +38,7 @@ Usage:
   firebreak audit   verify [--data DIR | --store URL | --file EXPORT] | export | key
   firebreak review  list | release --id ID --version V | reject --id ID --version V [--reason R]
   firebreak sync    [--peer NAME,...] [--data DIR]
+  firebreak match   (--hub URL --token T | --org NAME --data DIR) [--format F] [--report] [FILE...]
   firebreak backup  [--data DIR | --store URL] --out FILE|-
   firebreak restore [--data DIR | --store URL] FILE|-
   firebreak version
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return reviewCmd(ctx, rest, stdout, stderr)
 	case "sync":
 		return syncCmd(ctx, rest, stdout, stderr)
+	case "match":
+		return matchCmd(ctx, rest, stdin, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, rest, stdout, stderr)
 	case "restore":

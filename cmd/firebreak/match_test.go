@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/firebreak/firebreak/internal/stix"
+	"github.com/firebreak/firebreak/internal/taxiiclient"
 )
 
 // TestMatchEndpoint: hits only on indicators the caller may see; a hidden indicator is a
@@ -44,5 +47,45 @@ func TestMatchEndpoint(t *testing.T) {
 	submitAs(t, h, tokAlice, strings.Replace(mk(1, "[ipv4-addr:value = '198.51.100.7']", stix.TLPGreenID), `"modified":"2026-01-01T00:00:00.000Z"`, `"modified":"2026-02-01T00:00:00.000Z","revoked":true`, 1))
 	if hits := post(tokBob, `{"values":["198.51.100.7"]}`); len(hits) != 0 {
 		t.Errorf("a revoked indicator still matches: %v", hits)
+	}
+}
+
+func TestMatchCommand(t *testing.T) {
+	h := startHub(t, nil)
+	submitAs(t, h, tokAlice,
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--`+uuidN(11)+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+stix.TLPGreenID+`"]}`,
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--`+uuidN(12)+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"bad domain","pattern":"[domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+stix.TLPGreenID+`"]}`)
+	log := t.TempDir() + "/conn.log"
+	lines := []string{
+		`{"ts":1767225600.1,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":51000,"id.resp_h":"198.51.100.7","id.resp_p":443,"proto":"tcp"}`,
+		`{"ts":1767225601.2,"uid":"C2","id.orig_h":"10.0.0.6","id.orig_p":51001,"id.resp_h":"192.0.2.10","id.resp_p":53,"proto":"udp","query":"evil.example"}`,
+		`{"ts":1767225602.3,"uid":"C3","id.orig_h":"10.0.0.7","id.orig_p":51002,"id.resp_h":"192.0.2.11","id.resp_p":80,"proto":"tcp"}`,
+		`not json at all`,
+	}
+	if err := os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := cli(t, "", "match", "--hub", h.URL, "--token", tokBob, "--format", "zeek-json", "--json", "--report", log)
+	if err != nil {
+		t.Fatalf("match: %v\n%s", err, errOut)
+	}
+	var hits []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil {
+			hits = append(hits, m)
+		}
+	}
+	if len(hits) != 2 || hits[0]["indicator"] != "indicator--"+uuidN(11) || hits[0]["line"] != float64(1) || hits[1]["value"] != "evil.example" {
+		t.Errorf("hits = %v", hits)
+	}
+	if !strings.Contains(errOut, "line 4") && !strings.Contains(errOut, ":4") {
+		t.Errorf("the bad line is not reported with its number: %s", errOut)
+	}
+	// The hits went back as sightings, provided by Bob's organisation.
+	bob := h.client(t, tokBob)
+	page, err := bob.Objects(context.Background(), collectionID(t, bob, "mine"), taxiiclient.Query{Types: []string{"sighting"}})
+	if err != nil || len(page.Objects) != 2 {
+		t.Errorf("reported sightings: %d (%v)", len(page.Objects), err)
 	}
 }
