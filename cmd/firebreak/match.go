@@ -33,6 +33,7 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	asJSON := fs.Bool("json", false, "print hits as JSON lines")
 	report := fs.Bool("report", false, "report the hits back to the hub as sightings (with --hub)")
 	reportTLP := fs.String("report-tlp", "green", "TLP of the reported sightings")
+	setFile := fs.String("set", "", "match against a hashed set exported by the hub (GET /v1/match/set) instead of the indicators themselves")
 	s := newSettings(fs, "data", "store")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,8 +41,8 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *token == "" {
 		*token = os.Getenv("FIREBREAK_TOKEN")
 	}
-	if (*hubURL == "") == (*org == "") {
-		return usageError("match: give --hub URL --token T (a hub over TAXII) or --org NAME (a local store)")
+	if (*hubURL == "") == (*org == "") && *setFile == "" {
+		return usageError("match: give --hub URL --token T (a hub over TAXII), --org NAME (a local store) or --set FILE")
 	}
 	if *report && *hubURL == "" {
 		return usageError("match: --report needs --hub")
@@ -54,7 +55,16 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var client *taxiiclient.Client
 	var n int
 	var err error
-	if *hubURL != "" {
+	var set *hashedSet
+	if *report && *hubURL != "" {
+		if client, err = taxiiclient.New(strings.TrimSuffix(*hubURL, "/")+"/api/", taxiiclient.Options{Token: *token}); err != nil {
+			return err
+		}
+	}
+	if *setFile != "" {
+		set, err = loadSet(*setFile)
+		n = set.indicators
+	} else if *hubURL != "" {
 		client, err = taxiiclient.New(strings.TrimSuffix(*hubURL, "/")+"/api/", taxiiclient.Options{Token: *token})
 		if err != nil {
 			return err
@@ -113,7 +123,11 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 			lines++
 			bar.add(0, 1)
-			hits = m.MatchEvent(ev, hits[:0])
+			if set != nil {
+				hits = set.match(ev, hits[:0])
+			} else {
+				hits = m.MatchEvent(ev, hits[:0])
+			}
 			for _, h := range hits {
 				hitCount++
 				printHit(out, *asJSON, f, ev, h)
@@ -300,4 +314,50 @@ func reportSightings(ctx context.Context, c *taxiiclient.Client, agg map[string]
 		return fmt.Errorf("match: the hub refused %d sightings: %s", st.FailureCount, st.Failures[0].Message)
 	}
 	return nil
+}
+
+// hashedSet is a set exported by a hub, ready to match.
+type hashedSet struct {
+	key        []byte
+	byHash     map[string][]policy.SetEntry
+	indicators int
+}
+
+func loadSet(path string) (*hashedSet, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var hs policy.HashedSet
+	if err := json.Unmarshal(b, &hs); err != nil || hs.Format != policy.SetFormat || len(hs.Key) < 16 {
+		return nil, fmt.Errorf("%s: not a %s file", path, policy.SetFormat)
+	}
+	s := &hashedSet{key: hs.Key, byHash: map[string][]policy.SetEntry{}}
+	ids := map[string]bool{}
+	for _, e := range hs.Entries {
+		s.byHash[e.Hash] = append(s.byHash[e.Hash], e)
+		ids[e.Indicator] = true
+	}
+	s.indicators = len(ids)
+	return s, nil
+}
+
+// match looks each observable of ev up by its keyed hash; each indicator is reported once
+// per event.
+func (s *hashedSet) match(ev match.Event, hits []match.Hit) []match.Hit {
+	var seen map[string]bool
+	for _, o := range ev.Observables {
+		for _, v := range match.ObservedValues(o) {
+			for _, e := range s.byHash[policy.SetHash(s.key, v)] {
+				if seen == nil {
+					seen = map[string]bool{}
+				}
+				if !seen[e.Indicator] {
+					seen[e.Indicator] = true
+					hits = append(hits, match.Hit{IndicatorID: e.Indicator, Name: e.Name, Observable: o})
+				}
+			}
+		}
+	}
+	return hits
 }

@@ -89,3 +89,30 @@ func TestMatchCommand(t *testing.T) {
 		t.Errorf("reported sightings: %d (%v)", len(page.Objects), err)
 	}
 }
+
+// TestMatchWithHashedSet: a member exports the indicators it may see as keyed hashes and
+// matches its logs against them, holding no value in the clear.
+func TestMatchWithHashedSet(t *testing.T) {
+	h := startHub(t, nil)
+	submitAs(t, h, tokAlice,
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--`+uuidN(21)+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.7'] OR [domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+stix.TLPGreenID+`"]}`,
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--`+uuidN(22)+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"net","pattern":"[ipv4-addr:value ISSUBSET '203.0.113.0/24']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+stix.TLPGreenID+`"]}`,
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--`+uuidN(23)+`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"secret","pattern":"[ipv4-addr:value = '192.0.2.99']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+stix.TLPRedID+`"]}`)
+	body := get(t, h.URL+"/v1/match/set", tokBob)
+	for _, clear := range []string{"198.51.100.7", "evil.example", "192.0.2.99"} {
+		if strings.Contains(string(body), clear) {
+			t.Errorf("the hashed set holds %q in the clear", clear)
+		}
+	}
+	dir := t.TempDir()
+	os.WriteFile(dir+"/set.json", body, 0o600)
+	os.WriteFile(dir+"/values.txt", []byte("EVIL.example\n192.0.2.99\n198.51.100.7\n10.1.1.1\n"), 0o600)
+	out, errOut, err := cli(t, "", "match", "--set", dir+"/set.json", "--json", dir+"/values.txt")
+	if err != nil {
+		t.Fatalf("match --set: %v %s", err, errOut)
+	}
+	got := strings.Count(out, "indicator--"+uuidN(21))
+	if got != 2 || strings.Contains(out, uuidN(23)) || !strings.Contains(errOut, "1 indicators") {
+		t.Errorf("hits:\n%s\n%s", out, errOut)
+	}
+}

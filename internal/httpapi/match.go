@@ -15,6 +15,19 @@ import (
 // guard implements it).
 type Matcher interface {
 	Match(ctx context.Context, obs []match.Observable) ([]policy.MatchHit, error)
+	MatchSet(ctx context.Context) (policy.HashedSet, error)
+}
+
+// matchSet exports the indicators the caller may see as keyed hashes.
+func (s *Server) matchSet(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Matcher == nil {
+		return firebreak.Errorf(firebreak.ENOTFOUND, "matching is not enabled on this hub")
+	}
+	set, err := s.cfg.Matcher.MatchSet(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, set)
 }
 
 // matchRequest is a batch of observables: typed ones, or bare values whose type the hub

@@ -139,6 +139,7 @@ func (s *Server) routes() {
 	jsonRoute("POST /v1/introductions/{id}/decision", "decide_introduction", s.decideIntroduction)
 	jsonRoute("GET /v1/sightings/{indicator}", "sightings", s.sightings)
 	jsonRoute("POST /v1/match", "match", s.match)
+	jsonRoute("GET /v1/match/set", "match_set", s.matchSet)
 	s.mux.Handle("GET /v1/transparency", s.wrap("transparency", jsonErrors, s.transparency))
 	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
 	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))

@@ -2,6 +2,10 @@ package policy
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"sync"
 	"time"
@@ -129,4 +133,74 @@ func (g *Guard) Match(ctx context.Context, obs []match.Observable) ([]MatchHit, 
 		}
 	}
 	return out, nil
+}
+
+// HashedSet is the indicators a caller may see, as keyed hashes of the values they match:
+// a member can look for them in its logs without holding their values. Only indicators
+// made of exact values (see match.ExactValues) can be held this way.
+type HashedSet struct {
+	Format  string     `json:"format"`
+	Created time.Time  `json:"created"`
+	Key     []byte     `json:"key"` // HMAC-SHA-256 key, made for this export
+	Entries []SetEntry `json:"entries"`
+	Skipped int        `json:"skipped"` // visible indicators that are not exact values
+}
+
+// SetEntry is one value of one indicator: the first 16 bytes of HMAC(key, value), hex.
+type SetEntry struct {
+	Hash      string `json:"hash"`
+	Indicator string `json:"indicator"`
+	Name      string `json:"name,omitempty"`
+}
+
+// SetFormat names the hashed-set format.
+const SetFormat = "firebreak-set-v1"
+
+// SetHash is the hash of one value under a set's key.
+func SetHash(key []byte, v match.ExactValue) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(v.Key()))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// MatchSet exports the indicators the caller may see as a hashed set.
+func (g *Guard) MatchSet(ctx context.Context) (HashedSet, error) {
+	if _, _, err := g.caller(ctx); err != nil {
+		return HashedSet{}, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return HashedSet{}, err
+	}
+	set := HashedSet{Format: SetFormat, Created: g.opts.Clock.Now().UTC(), Key: key, Entries: []SetEntry{}}
+	f := firebreak.ObjectFilter{Types: []string{"indicator"}, Limit: 1000}
+	for {
+		page, err := g.Objects(ctx, firebreak.AliasShared, f)
+		if err != nil {
+			return HashedSet{}, err
+		}
+		for _, o := range page.Objects {
+			var v struct {
+				Name        string `json:"name"`
+				Pattern     string `json:"pattern"`
+				PatternType string `json:"pattern_type"`
+				Revoked     bool   `json:"revoked"`
+			}
+			if json.Unmarshal(o.Raw, &v) != nil || v.Revoked {
+				continue
+			}
+			vals, ok := match.ExactValues(v.Pattern)
+			if v.PatternType != "stix" || !ok {
+				set.Skipped++
+				continue
+			}
+			for _, ev := range vals {
+				set.Entries = append(set.Entries, SetEntry{Hash: SetHash(key, ev), Indicator: o.ID, Name: v.Name})
+			}
+		}
+		if !page.More {
+			return set, nil
+		}
+		f.After = page.Next
+	}
 }
