@@ -21,10 +21,12 @@ fuzz:
 	  done; \
 	done
 
-# Measures ingest, page latency at 10k and 1M objects and peak RSS of a 1M import.
-# Prints a table and writes bench-results/latest.json. Takes a few minutes.
+# Measures ingest, page latency at 10k and 1M objects (plain and with a mix of policies)
+# and peak RSS of a 1M import; with FIREBREAK_TEST_POSTGRES set, the same on PostgreSQL
+# with one and two nodes. Prints a table and writes bench-results/latest.json. Takes a
+# few minutes (about ten with PostgreSQL).
 bench: build
-	go run ./cmd/firebreak-bench -bin $(BIN) -out bench-results/latest.json
+	go run ./cmd/firebreak-bench -bin $(BIN) -out bench-results/latest.json $(if $(FIREBREAK_TEST_POSTGRES),-postgres '$(FIREBREAK_TEST_POSTGRES)')
 
 ci:
 	.ci/run

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 const (
@@ -74,6 +76,15 @@ type Result struct {
 	PolicyP99   float64 `json:"page_1m_policy_p99_ms"`
 	PolicyRatio float64 `json:"page_p99_ratio_policy_over_plain"`
 	DecideNs    float64 `json:"decide_ns_per_pair,omitempty"`
+	// The same on PostgreSQL (when -postgres is given).
+	PGIngestPerS   float64 `json:"pg_ingest_objects_per_second,omitempty"`
+	PGTwoNodesPerS float64 `json:"pg_two_nodes_ingest_objects_per_second,omitempty"`
+	PGNodeRatio    float64 `json:"pg_two_nodes_over_one,omitempty"`
+	PGImportPerS   float64 `json:"pg_import_objects_per_second,omitempty"`
+	PGPage10kMed   float64 `json:"pg_page_10k_median_ms,omitempty"`
+	PGPage10kP99   float64 `json:"pg_page_10k_p99_ms,omitempty"`
+	PGPage1MMed    float64 `json:"pg_page_1m_median_ms,omitempty"`
+	PGPage1MP99    float64 `json:"pg_page_1m_p99_ms,omitempty"`
 }
 
 func main() {
@@ -83,14 +94,15 @@ func main() {
 	ingestN := flag.Int("ingest", 200000, "objects to POST in the ingest run")
 	big := flag.Int("big", 1000000, "objects in the large collection")
 	samples := flag.Int("samples", 300, "page requests per collection size")
+	pg := flag.String("postgres", "", "also measure on this PostgreSQL database (each run in a schema of its own)")
 	flag.Parse()
-	if err := run(*bin, *out, *work, *ingestN, *big, *samples); err != nil {
+	if err := run(*bin, *out, *work, *ingestN, *big, *samples, *pg); err != nil {
 		fmt.Fprintln(os.Stderr, "firebreak-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, out, work string, ingestN, big, samples int) error {
+func run(bin, out, work string, ingestN, big, samples int, pg string) error {
 	ctx := context.Background()
 	if work == "" {
 		d, err := os.MkdirTemp("", "firebreak-bench-*")
@@ -196,6 +208,12 @@ func run(bin, out, work string, ingestN, big, samples int) error {
 	}
 	res.PolicyMed, res.PolicyP99, res.PolicyRatio = pmed, pp99, pp99/p991m
 
+	if pg != "" {
+		if err := runPostgres(ctx, bin, pg, work, bundle, ingestN, big, samples, &res); err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+	}
+
 	printTable(os.Stdout, res)
 	if out != "" {
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
@@ -225,6 +243,14 @@ func printTable(w io.Writer, r Result) {
 	row(fmt.Sprintf("GET page at %d, mixed policies: median", r.ImportTotal), fmt.Sprintf("%.1f ms", r.PolicyMed), "")
 	row(fmt.Sprintf("GET page at %d, mixed policies: p99", r.ImportTotal), fmt.Sprintf("%.1f ms", r.PolicyP99), "")
 	row("p99 ratio policies / plain", fmt.Sprintf("%.2f", r.PolicyRatio), "<= 1.3")
+	if r.PGIngestPerS > 0 {
+		row("PostgreSQL: ingest, HTTP POST, one node", fmt.Sprintf("%.0f obj/s", r.PGIngestPerS), ">= 15000")
+		row("PostgreSQL: ingest, two nodes on one database", fmt.Sprintf("%.0f obj/s", r.PGTwoNodesPerS), "")
+		row("PostgreSQL: two nodes / one node", fmt.Sprintf("%.2f", r.PGNodeRatio), "> 1")
+		row(fmt.Sprintf("PostgreSQL: import, CLI, %d objects", r.ImportTotal), fmt.Sprintf("%.0f obj/s", r.PGImportPerS), "")
+		row("PostgreSQL: GET page of 1,000 at 10k: median / p99", fmt.Sprintf("%.1f / %.1f ms", r.PGPage10kMed, r.PGPage10kP99), "")
+		row(fmt.Sprintf("PostgreSQL: GET page of 1,000 at %d: median / p99", r.ImportTotal), fmt.Sprintf("%.1f / %.1f ms", r.PGPage1MMed, r.PGPage1MP99), "p99 <= 50")
+	}
 	fmt.Fprintln(w)
 }
 
@@ -235,15 +261,23 @@ type hubProc struct {
 	stop func()
 }
 
-func applyDecl(bin, dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+func applyDecl(bin, dir string) error { return applyTo(bin, dir, dataFlags(dir)) }
+
+// dataFlags are the flags that name the embedded store in dir.
+func dataFlags(dir string) []string { return []string{"--data", dir} }
+
+// applyTo applies the declaration to the store the flags name; scratch is a directory for
+// the declaration file.
+func applyTo(bin, scratch string, where []string) error {
+	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return err
 	}
-	decl := filepath.Join(dir, "..", filepath.Base(dir)+"-hub.json")
+	decl := filepath.Join(scratch, "..", filepath.Base(scratch)+"-hub.json")
 	if err := os.WriteFile(decl, []byte(declaration), 0o600); err != nil {
 		return err
 	}
-	c := exec.Command(bin, "apply", "-f", decl, "--data", dir)
+	args := append([]string{"apply", "-f", decl}, storeOnly(where)...)
+	c := exec.Command(bin, args...)
 	c.Stderr = os.Stderr
 	if err := c.Run(); err != nil {
 		return fmt.Errorf("apply: %w", err)
@@ -259,13 +293,30 @@ func startHub(ctx context.Context, bin, dir string) (*hubProc, error) {
 }
 
 func startHubIn(ctx context.Context, bin, dir string) (*hubProc, error) {
+	return startServe(ctx, bin, dataFlags(dir))
+}
+
+// storeOnly drops the flags that only serve takes (the audit key).
+func storeOnly(where []string) []string {
+	var out []string
+	for i := 0; i < len(where); i += 2 {
+		if where[i] != "--audit-key" {
+			out = append(out, where[i], where[i+1])
+		}
+	}
+	return out
+}
+
+// startServe starts firebreak serve on the store the flags name.
+func startServe(ctx context.Context, bin string, where []string) (*hubProc, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data", dir, "--default-tlp", "green", "--log-level", "warn")
+	args := append([]string{"serve", "--listen", addr, "--default-tlp", "green", "--log-level", "warn", "--no-federation", "true"}, where...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -457,52 +508,63 @@ func collectionID(h *hubProc, tok, alias string) (string, error) {
 
 // ingest POSTs n objects in envelopes of 1,000 from par concurrent clients and returns
 // objects per second. Envelopes are generated before the clock starts.
-func ingest(h *hubProc, n, par int) (float64, error) {
-	inbox, err := collectionID(h, token, "inbox")
-	if err != nil {
-		return 0, err
+func ingest(h *hubProc, n, par int) (float64, error) { return ingestMany([]*hubProc{h}, n, par) }
+
+// ingestMany is ingest spread over several nodes of one deployment: par clients per node,
+// each posting to its own node.
+func ingestMany(hubs []*hubProc, n, par int) (float64, error) {
+	type target struct{ url string }
+	var targets []target
+	for _, h := range hubs {
+		inbox, err := collectionID(h, token, "inbox")
+		if err != nil {
+			return 0, err
+		}
+		targets = append(targets, target{url: h.url + "/api/collections/" + inbox + "/objects/"})
 	}
-	r := rand.New(rand.NewPCG(uint64(n), 7))
+	r := rand.New(rand.NewPCG(uint64(n), uint64(len(hubs))))
 	var envs [][]byte
 	for left := n; left > 0; left -= 1000 {
 		envs = append(envs, envelope(r, min(1000, left)))
 	}
-	url := h.url + "/api/collections/" + inbox + "/objects/"
 	var next int
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < par; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(envs) || firstErr != nil {
-					return
-				}
-				b, _, err := request("POST", url, token, envs[i])
-				if err == nil {
-					var st struct {
-						FailureCount int `json:"failure_count"`
-					}
-					json.Unmarshal(b, &st)
-					if st.FailureCount > 0 {
-						err = fmt.Errorf("%d objects rejected: %.300s", st.FailureCount, b)
-					}
-				}
-				if err != nil {
+	for _, tg := range targets {
+		for w := 0; w < par; w++ {
+			wg.Add(1)
+			go func(url string) {
+				defer wg.Done()
+				for {
 					mu.Lock()
-					firstErr = err
+					i := next
+					next++
+					stop := firstErr != nil
 					mu.Unlock()
-					return
+					if i >= len(envs) || stop {
+						return
+					}
+					b, _, err := request("POST", url, token, envs[i])
+					if err == nil {
+						var st struct {
+							FailureCount int `json:"failure_count"`
+						}
+						json.Unmarshal(b, &st)
+						if st.FailureCount > 0 {
+							err = fmt.Errorf("%d objects rejected: %.300s", st.FailureCount, b)
+						}
+					}
+					if err != nil {
+						mu.Lock()
+						firstErr = err
+						mu.Unlock()
+						return
+					}
 				}
-			}
-		}()
+			}(tg.url)
+		}
 	}
 	wg.Wait()
 	if firstErr != nil {
@@ -599,4 +661,107 @@ func runMeasuringPeak(cmd *exec.Cmd) (float64, error) {
 			read()
 		}
 	}
+}
+
+// runPostgres measures the same on PostgreSQL: each stage on a schema of its own.
+func runPostgres(ctx context.Context, bin, dsn, work, bundle string, ingestN, big, samples int, res *Result) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	key := filepath.Join(work, "pg-audit.key")
+	stage := func(name string) ([]string, func(), error) {
+		schema := fmt.Sprintf("fb_bench_%s_%d", name, time.Now().UnixNano()%1_000_000)
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			return nil, nil, err
+		}
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		where := []string{"--store", dsn + sep + "search_path=" + schema, "--audit-key", key}
+		if err := applyTo(bin, filepath.Join(work, "pg-"+name), where); err != nil {
+			return nil, nil, err
+		}
+		return where, func() { conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") }, nil
+	}
+	fmt.Fprintln(os.Stderr, "postgres: ingest on one node...")
+	where, drop, err := stage("one")
+	if err != nil {
+		return err
+	}
+	h, err := startServe(ctx, bin, where)
+	if err != nil {
+		return err
+	}
+	res.PGIngestPerS, err = ingest(h, ingestN, 2)
+	h.stop()
+	drop()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "postgres: ingest on two nodes...")
+	where, drop, err = stage("two")
+	if err != nil {
+		return err
+	}
+	a, err := startServe(ctx, bin, where)
+	if err != nil {
+		return err
+	}
+	b, err := startServe(ctx, bin, where)
+	if err != nil {
+		a.stop()
+		return err
+	}
+	res.PGTwoNodesPerS, err = ingestMany([]*hubProc{a, b}, ingestN, 2)
+	a.stop()
+	b.stop()
+	drop()
+	if err != nil {
+		return err
+	}
+	res.PGNodeRatio = res.PGTwoNodesPerS / res.PGIngestPerS
+	fmt.Fprintln(os.Stderr, "postgres: pages at 10,000...")
+	where, drop, err = stage("p10k")
+	if err != nil {
+		return err
+	}
+	h, err = startServe(ctx, bin, where)
+	if err != nil {
+		return err
+	}
+	if _, err = ingest(h, 10000, 1); err == nil {
+		res.PGPage10kMed, res.PGPage10kP99, err = pages(h, 10000, samples)
+	}
+	h.stop()
+	drop()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "postgres: import %d and pages...\n", big)
+	where, drop, err = stage("p1m")
+	if err != nil {
+		return err
+	}
+	defer drop()
+	if err := writeBundle(bundle, big); err != nil {
+		return err
+	}
+	start := time.Now()
+	imp := exec.Command(bin, append([]string{"import", "--org", "Provider"}, append(storeOnly(where), bundle)...)...)
+	imp.Stderr = os.Stderr
+	if err := imp.Run(); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	res.PGImportPerS = float64(big) / time.Since(start).Seconds()
+	os.Remove(bundle)
+	h, err = startServe(ctx, bin, where)
+	if err != nil {
+		return err
+	}
+	res.PGPage1MMed, res.PGPage1MP99, err = pages(h, big, samples)
+	h.stop()
+	return err
 }
