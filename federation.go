@@ -18,6 +18,8 @@ type PeerState struct {
 	// PullComplete is true when the last pull read to the end: everything added up to
 	// PullAddedAfter was taken, so the next pull asks strictly after it.
 	PullComplete bool `json:"pull_complete,omitempty"`
+	// PullCollection is the id of the peer collection pulled from, found once.
+	PullCollection string `json:"pull_collection,omitempty"`
 	// PushAfter is the position in this hub's order of the last version sent.
 	PushAfter Cursor `json:"push_after"`
 	// LastSuccess is when a sync with the peer last completed; LastError what went wrong

@@ -178,10 +178,14 @@ func readable(ctx context.Context, c *taxiiclient.Client, res *Result) (string, 
 }
 
 func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result, progress Progress) error {
-	coll, err := readable(ctx, c, res)
-	if err != nil {
-		return err
+	if st.PullCollection == "" {
+		coll, err := readable(ctx, c, res)
+		if err != nil {
+			return err
+		}
+		st.PullCollection = coll
 	}
+	coll := st.PullCollection
 	for {
 		q := taxiiclient.Query{Limit: e.opts.PageSize}
 		if st.PullNext != "" {
@@ -209,6 +213,10 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 			// The peer no longer knows its token: fall back to its date added.
 			st.PullNext = ""
 			continue
+		}
+		if err != nil && taxiiclient.StatusCode(err) == http.StatusNotFound {
+			// The collection went away (or changed id): find it again next time.
+			st.PullCollection = ""
 		}
 		if err != nil {
 			return err
