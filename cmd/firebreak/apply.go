@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/firebreak/firebreak/internal/apply"
-	"github.com/firebreak/firebreak/internal/policy"
 )
 
 func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -44,7 +43,7 @@ func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{})
+	guard := guardFor(store, c, nil)
 	if err := guard.ApplyDirectory(ctx, d); err != nil {
 		return fmt.Errorf("%s: %w", *file, err)
 	}

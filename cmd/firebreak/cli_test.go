@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/stix"
@@ -132,5 +133,44 @@ func TestConfigSources(t *testing.T) {
 	fs.Parse([]string{"--config", file})
 	if _, err := s.load(); err == nil || !strings.Contains(err.Error(), "lissten") {
 		t.Errorf("unknown config field: %v", err)
+	}
+}
+
+func TestCLIDisclosure(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	decl := filepath.Join(dir, "hub.json")
+	os.WriteFile(decl, []byte(declaration), 0o600)
+	if _, _, err := cli(t, "", "apply", "-f", decl, "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	red := indicator("indicator--"+uuidN(1), "2024-01-01T00:00:00.000Z", stix.TLPRedID)
+	bundle := filepath.Join(dir, "b.json")
+	os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--`+uuidN(2)+`","objects":[`+red+`]}`), 0o600)
+	if _, _, err := cli(t, "", "import", "--org", "Acme Energy", "--data", data, bundle); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cli(t, "", "disclosure", "request", "--org", "Beta Bank", "--data", data, "--objects", "indicator--"+uuidN(1), "--purpose", "incident 7", "--json")
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	var reqs []struct{ ID, State, Provider string }
+	json.Unmarshal([]byte(out), &reqs)
+	if len(reqs) != 1 || reqs[0].State != "open" || reqs[0].Provider != "" {
+		t.Fatalf("request: %s", out)
+	}
+	if _, _, err := cli(t, "", "disclosure", "grant", "--org", "Beta Bank", "--data", data, "--id", reqs[0].ID, "--purpose", "x", "--expires", "2099-01-01T00:00:00Z"); err == nil {
+		t.Errorf("the requester granted its own request")
+	}
+	if _, _, err := cli(t, "", "disclosure", "grant", "--org", "Acme Energy", "--data", data, "--id", reqs[0].ID, "--purpose", "incident 7", "--expires", time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)); err != nil {
+		t.Fatalf("grant: %v", err)
+	}
+	out, _, _ = cli(t, "", "export", "--org", "Beta Bank", "--data", data)
+	if !strings.Contains(out, uuidN(1)) {
+		t.Errorf("the granted object is not in Beta Bank's export")
+	}
+	out, _, err = cli(t, "", "disclosure", "report", "--data", data)
+	if err != nil || !strings.Contains(out, "granted") || strings.Contains(out, "Beta") {
+		t.Errorf("report: %v\n%s", err, out)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/firebreak/firebreak"
-	"github.com/firebreak/firebreak/internal/policy"
 	"github.com/firebreak/firebreak/internal/stix"
 )
 
@@ -38,7 +37,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP()})
+	guard := guardFor(store, c, nil)
 	p, err := guard.PrincipalFor(ctx, *org)
 	if err != nil {
 		return err

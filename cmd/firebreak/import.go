@@ -47,7 +47,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Review: c.Review})
+	guard := guardFor(store, c, nil)
 	name := *org
 	if name == "" {
 		hub, err := guard.Hub(ctx)

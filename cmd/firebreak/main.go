@@ -10,6 +10,7 @@
 //	firebreak review   the operators' review queue
 //	firebreak sync     sync with the peer hubs once, by hand
 //	firebreak match    match logs against the indicators a member may see
+//	firebreak disclosure  disclosure requests and the transparency report
 //	firebreak backup   write a backup of the whole store
 //	firebreak restore  fill an empty store from a backup
 //	firebreak version  print the version
@@ -39,6 +40,7 @@ Usage:
   firebreak review  list | release --id ID --version V | reject --id ID --version V [--reason R]
   firebreak sync    [--peer NAME,...] [--data DIR]
   firebreak match   (--hub URL --token T | --org NAME --data DIR) [--format F] [--report] [FILE...]
+  firebreak disclosure list | request | grant | refuse | report  [--org NAME] ...
   firebreak backup  [--data DIR | --store URL] --out FILE|-
   firebreak restore [--data DIR | --store URL] FILE|-
   firebreak version
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return syncCmd(ctx, rest, stdout, stderr)
 	case "match":
 		return matchCmd(ctx, rest, stdin, stdout, stderr)
+	case "disclosure":
+		return disclosureCmd(ctx, rest, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, rest, stdout, stderr)
 	case "restore":

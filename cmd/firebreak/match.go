@@ -252,7 +252,7 @@ func loadLocal(ctx context.Context, c Config, org string, m *match.Matcher) (int
 		return 0, err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{})
+	guard := guardFor(store, c, nil)
 	p, err := guard.PrincipalFor(ctx, org)
 	if err != nil {
 		return 0, err

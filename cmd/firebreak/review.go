@@ -8,8 +8,6 @@ import (
 	"io"
 
 	"github.com/firebreak/firebreak"
-	"github.com/firebreak/firebreak/internal/audit"
-	"github.com/firebreak/firebreak/internal/policy"
 )
 
 // reviewCmd is `firebreak review list|release|reject`: the operators' review queue from
@@ -46,7 +44,7 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{Auditor: audit.New(store)})
+	guard := guardFor(store, c, nil)
 	p, err := guard.OperatorPrincipal(ctx)
 	if err != nil {
 		return err

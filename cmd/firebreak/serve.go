@@ -47,6 +47,14 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
+// guardFor is the policy guard over store with the configuration's settings: every
+// command that reads or writes objects goes through one made here, so that they all
+// decide, scrub, hold and record alike.
+func guardFor(store firebreak.Store, c Config, logger *slog.Logger) *policy.Guard {
+	return policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store),
+		Review: c.Review, SightingsK: c.SightingsK})
+}
+
 // hub is a running hub: the store, the guard and the HTTP server wired together.
 type hub struct {
 	cfg    Config
@@ -74,7 +82,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		store.Close()
 		return nil, err
 	}
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Logger: logger, Auditor: audit.New(store), Review: c.Review, SightingsK: c.SightingsK})
+	guard := guardFor(store, c, logger)
 	reg := metrics.NewRegistry()
 	api := httpapi.New(httpapi.Config{
 		Objects:          guard,

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/firebreak/firebreak/internal/audit"
 	"github.com/firebreak/firebreak/internal/federation"
-	"github.com/firebreak/firebreak/internal/policy"
 )
 
 // syncCmd is `firebreak sync`: one sync with each peer (or those named), by hand.
@@ -29,7 +27,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
-	guard := policy.NewGuard(store, policy.Options{DefaultTLP: c.defaultTLP(), Review: c.Review, Auditor: audit.New(store)})
+	guard := guardFor(store, c, nil)
 	all, err := store.Peers(ctx)
 	if err != nil {
 		return err
