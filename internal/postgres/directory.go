@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/firebreak/firebreak/internal/directory"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -26,7 +26,7 @@ func (s *Store) Apply(ctx context.Context, d firebreak.Directory, audit ...[]byt
 	d.Organizations = slices.Clone(d.Organizations)
 	d.Circles = slices.Clone(d.Circles)
 	d.Peers = slices.Clone(d.Peers)
-	if err := validateDirectory(&d); err != nil {
+	if err := directory.Normalize(&d); err != nil {
 		return err
 	}
 	tx, err := s.pool.Begin(ctx)
@@ -111,7 +111,7 @@ func (a *applier) apply(d firebreak.Directory) error {
 				OR t.domains IS DISTINCT FROM excluded.domains`,
 			stix.DeriveID("identity", hubUUID, "organization:"+o.Name), o.Name, o.Country,
 			string(o.Type), jsonStrings(o.Sectors), string(o.Status),
-			encodeAttestations(o.Attestations), encodeAffiliations(o.Affiliations), jsonStrings(normalDomains(o.Domains)))
+			directory.EncodeAttestations(o.Attestations), directory.EncodeAffiliations(o.Affiliations), jsonStrings(directory.NormalDomains(o.Domains)))
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (a *applier) apply(d firebreak.Directory) error {
 		if err := a.exec(`INSERT INTO circles AS t (name, rules, review) VALUES ($1, $2, $3)
 			ON CONFLICT (name) DO UPDATE SET rules = excluded.rules, review = excluded.review
 			WHERE t.rules IS DISTINCT FROM excluded.rules OR t.review IS DISTINCT FROM excluded.review`,
-			c.Name, encodeRules(c.Rules), c.Review); err != nil {
+			c.Name, directory.EncodeRules(c.Rules), c.Review); err != nil {
 			return err
 		}
 		var cid int64
@@ -266,175 +266,6 @@ func (a *applier) checkParentCycle() error {
 	return firebreak.Errorf(firebreak.EINVALID, "organization %q: its parents form a cycle", name)
 }
 
-// validateDirectory checks what needs no database: names present and unique within their
-// kind, and values from the closed sets. It fills in the defaults (status pending) and
-// normalises countries to upper case. It is the embedded store's check, rule for rule.
-func validateDirectory(d *firebreak.Directory) error {
-	for _, c := range d.Circles {
-		switch c.Review {
-		case firebreak.ReviewOff, firebreak.ReviewFindings, firebreak.ReviewAll:
-		default:
-			return firebreak.Errorf(firebreak.EINVALID, "circle %q: review %q is not findings or all", c.Name, c.Review)
-		}
-	}
-	seen := map[string]bool{}
-	for i := range d.Organizations {
-		o := &d.Organizations[i]
-		if o.Name == "" {
-			return firebreak.Errorf(firebreak.EINVALID, "organization %d: name is empty", i+1)
-		}
-		if seen[o.Name] {
-			return firebreak.Errorf(firebreak.EINVALID, "organization %q: declared twice", o.Name)
-		}
-		seen[o.Name] = true
-		if o.Status == "" {
-			o.Status = firebreak.OrgPending
-		}
-		if !o.Status.Valid() {
-			return firebreak.Errorf(firebreak.EINVALID, "organization %q: unknown status %q", o.Name, o.Status)
-		}
-		if o.Type != "" && !o.Type.Valid() {
-			return firebreak.Errorf(firebreak.EINVALID, "organization %q: unknown type %q", o.Name, o.Type)
-		}
-		for _, sec := range o.Sectors {
-			if !slices.Contains(firebreak.Sectors, sec) {
-				return firebreak.Errorf(firebreak.EINVALID, "organization %q: unknown sector %q", o.Name, sec)
-			}
-		}
-		var err error
-		if o.Country, err = country(o.Country); err != nil {
-			return firebreak.Errorf(firebreak.EINVALID, "organization %q: %v", o.Name, err)
-		}
-		if o.Parent == o.Name {
-			return firebreak.Errorf(firebreak.EINVALID, "organization %q: it cannot be its own parent", o.Name)
-		}
-		if err := normaliseTrust(o); err != nil {
-			return err
-		}
-	}
-	clear(seen)
-	for i, u := range d.Users {
-		if u.Name == "" {
-			return firebreak.Errorf(firebreak.EINVALID, "user %d: name is empty", i+1)
-		}
-		if seen[u.Name] {
-			return firebreak.Errorf(firebreak.EINVALID, "user %q: declared twice", u.Name)
-		}
-		seen[u.Name] = true
-		for _, r := range u.Roles {
-			if !r.Valid() {
-				return firebreak.Errorf(firebreak.EINVALID, "user %q: unknown role %q", u.Name, r)
-			}
-		}
-	}
-	tokens := map[string]string{}
-	for _, u := range d.Users {
-		if len(u.TokenHash) == 0 {
-			continue
-		}
-		if other, ok := tokens[string(u.TokenHash)]; ok {
-			return firebreak.Errorf(firebreak.EINVALID, "user %q: its token is already the token of user %q; give each user its own", u.Name, other)
-		}
-		tokens[string(u.TokenHash)] = u.Name
-	}
-	clear(seen)
-	for i, c := range d.Circles {
-		if c.Name == "" {
-			return firebreak.Errorf(firebreak.EINVALID, "circle %d: name is empty", i+1)
-		}
-		if seen[c.Name] {
-			return firebreak.Errorf(firebreak.EINVALID, "circle %q: declared twice", c.Name)
-		}
-		seen[c.Name] = true
-		// A member named twice is one member; dropping the repeat keeps Apply idempotent.
-		members := make([]string, 0, len(c.Members))
-		for _, m := range c.Members {
-			if !slices.Contains(members, m) {
-				members = append(members, m)
-			}
-		}
-		d.Circles[i].Members = members
-		if err := normaliseRules(&d.Circles[i]); err != nil {
-			return err
-		}
-	}
-	clear(seen)
-	for i := range d.Peers {
-		p := &d.Peers[i]
-		if p.Name == "" {
-			return firebreak.Errorf(firebreak.EINVALID, "peer %d: name is empty", i+1)
-		}
-		if seen[p.Name] {
-			return firebreak.Errorf(firebreak.EINVALID, "peer %q: declared twice", p.Name)
-		}
-		seen[p.Name] = true
-		switch p.Direction {
-		case firebreak.PeerPull, firebreak.PeerPush, firebreak.PeerBoth:
-		default:
-			return firebreak.Errorf(firebreak.EINVALID, "peer %q: direction %q is not pull, push or both", p.Name, p.Direction)
-		}
-		if p.Type != "" && !p.Type.Valid() {
-			return firebreak.Errorf(firebreak.EINVALID, "peer %q: unknown type %q", p.Name, p.Type)
-		}
-		if p.MaxTLP < firebreak.TLPClear || p.MaxTLP > firebreak.TLPRed {
-			return firebreak.Errorf(firebreak.EINVALID, "peer %q: unknown max TLP %d", p.Name, int(p.MaxTLP))
-		}
-		if p.Interval < 0 {
-			return firebreak.Errorf(firebreak.EINVALID, "peer %q: interval is negative", p.Name)
-		}
-		var err error
-		if p.Country, err = country(p.Country); err != nil {
-			return firebreak.Errorf(firebreak.EINVALID, "peer %q: %v", p.Name, err)
-		}
-	}
-	h := &d.Hub
-	if h.Name != "" || h.Country != "" || h.Operator != "" {
-		if h.Operator == "" {
-			return firebreak.Errorf(firebreak.EINVALID, "hub: operator must name an organization")
-		}
-		var err error
-		if h.Country, err = country(h.Country); err != nil {
-			return firebreak.Errorf(firebreak.EINVALID, "hub: %v", err)
-		}
-	}
-	return nil
-}
-
-// normalDomains lower-cases domains and drops empty and repeated ones, so that a repeat
-// declaration is not a change.
-func normalDomains(ds []string) []string {
-	var out []string
-	for _, d := range ds {
-		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
-		if d != "" && !slices.Contains(out, d) {
-			out = append(out, d)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// country checks an ISO 3166-1 alpha-2 code (or empty) and returns it in upper case.
-func country(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b := []byte(c)
-	if len(b) != 2 {
-		return "", firebreak.Errorf(firebreak.EINVALID, "country %q is not a two-letter code", c)
-	}
-	for i, ch := range b {
-		switch {
-		case 'A' <= ch && ch <= 'Z':
-		case 'a' <= ch && ch <= 'z':
-			b[i] = ch - 'a' + 'A'
-		default:
-			return "", firebreak.Errorf(firebreak.EINVALID, "country %q is not a two-letter code", c)
-		}
-	}
-	return string(b), nil
-}
-
 // jsonStrings renders a list as a JSON array (never null), as the list columns hold it.
 func jsonStrings(vs []string) string {
 	if vs == nil {
@@ -485,7 +316,7 @@ func scanOrg(r pgx.Row) (firebreak.Organization, error) {
 		return o, err
 	}
 	var err error
-	if o.Attestations, err = decodeAttestations([]byte(atts)); err != nil {
+	if o.Attestations, err = directory.DecodeAttestations([]byte(atts)); err != nil {
 		return o, err
 	}
 	if err := unmarshalList([]byte(affs), &o.Affiliations); err != nil {
@@ -596,7 +427,7 @@ func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
 		if err := rows.Scan(&c.ID, &c.Name, &rules, &c.Review, &c.Members); err != nil {
 			return nil, mapErr(err, "cannot read circles")
 		}
-		if c.Rules, err = decodeRules([]byte(rules)); err != nil {
+		if c.Rules, err = directory.DecodeRules([]byte(rules)); err != nil {
 			return nil, mapErr(err, "cannot read circles")
 		}
 		if len(c.Members) == 0 {
