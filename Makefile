@@ -21,10 +21,10 @@ fuzz:
 	  done; \
 	done
 
-# Measures ingest, page latency at 10k and 1M objects (plain and with a mix of policies)
-# and peak RSS of a 1M import; with FIREBREAK_TEST_POSTGRES set, the same on PostgreSQL
-# with one and two nodes. Prints a table and writes bench-results/latest.json. Takes a
-# few minutes (about ten with PostgreSQL).
+# Measures ingest, page latency at 10k and 1M objects (plain and with a mix of policies,
+# requests interleaved across the three) and peak RSS of a 1M import; with
+# FIREBREAK_TEST_POSTGRES set, the same on PostgreSQL with one and two nodes. Prints a
+# table and writes bench-results/latest.json. Takes about four minutes on 2 cores.
 bench: build
 	go run ./cmd/firebreak-bench -bin $(BIN) -out bench-results/latest.json $(if $(FIREBREAK_TEST_POSTGRES),-postgres '$(FIREBREAK_TEST_POSTGRES)')
 

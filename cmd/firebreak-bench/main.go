@@ -93,7 +93,7 @@ func main() {
 	work := flag.String("work", "", "scratch directory (default: a temporary one, removed afterwards)")
 	ingestN := flag.Int("ingest", 200000, "objects to POST in the ingest run")
 	big := flag.Int("big", 1000000, "objects in the large collection")
-	samples := flag.Int("samples", 300, "page requests per collection size")
+	samples := flag.Int("samples", 1000, "page requests per collection")
 	pg := flag.String("postgres", "", "also measure on this PostgreSQL database (each run in a schema of its own)")
 	flag.Parse()
 	if err := run(*bin, *out, *work, *ingestN, *big, *samples, *pg); err != nil {
@@ -130,23 +130,19 @@ func run(bin, out, work string, ingestN, big, samples int, pg string) error {
 	}
 	res.IngestTotal, res.IngestPerS = ingestN, perS
 
-	// 2. Page latency on 10,000 objects.
+	// 2. Three collections for the page measurements: 10,000 objects, 1,000,000 with
+	// one policy, and 1,000,000 with a mix of policies (audiences, caveats, levels) of
+	// which the reader may see about 60%. The 1M imports are timed, and the peak RSS of
+	// the first is measured.
 	fmt.Fprintln(os.Stderr, "pages: 10,000 objects...")
 	h10, err := startHub(ctx, bin, filepath.Join(work, "p10k"))
 	if err != nil {
 		return err
 	}
+	defer h10.stop()
 	if _, err := ingest(h10, 10000, 1); err != nil {
-		h10.stop()
 		return err
 	}
-	med10, p9910, err := pages(h10, 10000, samples)
-	h10.stop()
-	if err != nil {
-		return err
-	}
-
-	// 3. Import 1,000,000 objects with the CLI (peak RSS), then page latency on them.
 	fmt.Fprintf(os.Stderr, "import: %d objects with firebreak import...\n", big)
 	dir := filepath.Join(work, "p1m")
 	bundle := filepath.Join(work, "big.json")
@@ -168,22 +164,8 @@ func run(bin, out, work string, ingestN, big, samples int, pg string) error {
 	res.ImportTotal = big
 	res.ImportPerS = float64(big) / el.Seconds()
 	res.ImportRSS = peak
-	fmt.Fprintf(os.Stderr, "pages: %d objects...\n", big)
-	h1m, err := startHubIn(ctx, bin, dir)
-	if err != nil {
-		return err
-	}
-	med1m, p991m, err := pages(h1m, big, samples)
-	h1m.stop()
-	if err != nil {
-		return err
-	}
-	res.Page10kMed, res.Page10kP99, res.Page1MMed, res.Page1MP99 = med10, p9910, med1m, p991m
-	res.PageRatio = p991m / p9910
-	res.PageSamples = samples
 
-	// 4. The same size with the full policy in play.
-	fmt.Fprintf(os.Stderr, "pages with policies: %d objects...\n", big)
+	fmt.Fprintf(os.Stderr, "import: %d objects under a mix of policies...\n", big)
 	pdir := filepath.Join(work, "p1m-policy")
 	if err := writeBundleWith(bundle, big, true); err != nil {
 		return err
@@ -197,16 +179,45 @@ func run(bin, out, work string, ingestN, big, samples int, pg string) error {
 		return fmt.Errorf("import with policies: %w", err)
 	}
 	os.Remove(bundle)
+
+	// 3. Page latency on the three, with their requests interleaved (round robin, in a
+	// different order each round), so that whatever else the machine does weighs on
+	// all three alike and the ratios compare like with like.
+	fmt.Fprintf(os.Stderr, "pages: %d requests on each collection, interleaved...\n", samples)
+	h1m, err := startHubIn(ctx, bin, dir)
+	if err != nil {
+		return err
+	}
+	defer h1m.stop()
 	hp, err := startHubIn(ctx, bin, pdir)
 	if err != nil {
 		return err
 	}
-	pmed, pp99, err := pages(hp, big*6/10, samples)
-	hp.stop()
+	defer hp.stop()
+	var pagers []*pager
+	for _, c := range []struct {
+		h     *hubProc
+		total int
+	}{{h10, 10000}, {h1m, big}, {hp, big * 6 / 10}} {
+		pg, err := newPager(c.h, c.total)
+		if err != nil {
+			return err
+		}
+		pagers = append(pagers, pg)
+	}
+	stats, err := interleave(pagers, samples)
 	if err != nil {
 		return err
 	}
-	res.PolicyMed, res.PolicyP99, res.PolicyRatio = pmed, pp99, pp99/p991m
+	h10.stop()
+	h1m.stop()
+	hp.stop()
+	res.Page10kMed, res.Page10kP99 = stats[0].median, stats[0].p99
+	res.Page1MMed, res.Page1MP99 = stats[1].median, stats[1].p99
+	res.PolicyMed, res.PolicyP99 = stats[2].median, stats[2].p99
+	res.PageRatio = res.Page1MP99 / res.Page10kP99
+	res.PolicyRatio = res.PolicyP99 / res.Page1MP99
+	res.PageSamples = samples
 
 	if pg != "" {
 		if err := runPostgres(ctx, bin, pg, work, bundle, ingestN, big, samples, &res); err != nil {
@@ -322,17 +333,8 @@ func startServe(ctx context.Context, bin string, where []string) (*hubProc, erro
 		return nil, err
 	}
 	h := &hubProc{url: "http://" + addr, cmd: cmd}
-	h.stop = func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}
+	var once sync.Once
+	h.stop = func() { once.Do(func() { stopProcess(cmd) }) }
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(h.url + "/healthz")
@@ -576,56 +578,102 @@ func ingestMany(hubs []*hubProc, n, par int) (float64, error) {
 // pages measures GET objects pages of 1,000 as the reader: walks that start at random
 // positions (added_after of a random object's date added is not usable with one date added
 // per envelope, so walks start from cursors collected on a first pass) and follow next.
-func pages(h *hubProc, total, samples int) (median, p99 float64, err error) {
+// pager asks one hub for pages of 1,000 at random positions of its shared collection.
+type pager struct {
+	h       *hubProc
+	base    string
+	cursors []string
+	r       *rand.Rand
+	durs    []float64
+}
+
+// newPager walks the reader's shared collection once to collect every page's next token
+// (which also warms the caches, as on a server in steady state).
+func newPager(h *hubProc, total int) (*pager, error) {
 	shared, err := collectionID(h, readToken, "shared")
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	base := h.url + "/api/collections/" + shared + "/objects/?limit=1000"
-	// First pass: collect every page's next token (also warms the cache, as a
-	// steady-state server would be).
-	var cursors []string
+	p := &pager{h: h, base: h.url + "/api/collections/" + shared + "/objects/?limit=1000", r: rand.New(rand.NewPCG(3, 4))}
 	next := ""
 	for {
-		u := base
+		u := p.base
 		if next != "" {
 			u += "&next=" + next
 		}
 		b, _, err := request("GET", u, readToken, nil)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		var env struct {
 			More bool   `json:"more"`
 			Next string `json:"next"`
 		}
 		if err := json.Unmarshal(b, &env); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if !env.More {
 			break
 		}
 		next = env.Next
-		cursors = append(cursors, next)
+		p.cursors = append(p.cursors, next)
 	}
-	if len(cursors) < total/1000*98/100 {
-		return 0, 0, fmt.Errorf("reader sees %d pages, want about %d", len(cursors)+1, total/1000)
+	if len(p.cursors) < total/1000*98/100 {
+		return nil, fmt.Errorf("reader sees %d pages, want about %d", len(p.cursors)+1, total/1000)
 	}
-	r := rand.New(rand.NewPCG(3, 4))
-	durs := make([]float64, 0, samples)
+	return p, nil
+}
+
+// once times one request for a random page (the first page included).
+func (p *pager) once() error {
+	u := p.base
+	if k := p.r.IntN(len(p.cursors) + 1); k < len(p.cursors) {
+		u += "&next=" + p.cursors[k]
+	}
+	start := time.Now()
+	if _, _, err := request("GET", u, readToken, nil); err != nil {
+		return err
+	}
+	p.durs = append(p.durs, float64(time.Since(start).Microseconds())/1000)
+	return nil
+}
+
+type latency struct{ median, p99 float64 }
+
+func (p *pager) latency() latency {
+	d := slices.Clone(p.durs)
+	slices.Sort(d)
+	return latency{d[len(d)/2], d[min(len(d)-1, len(d)*99/100)]}
+}
+
+// interleave makes samples requests of each pager, one of each per round, starting each
+// round with the next pager.
+func interleave(pagers []*pager, samples int) ([]latency, error) {
 	for i := 0; i < samples; i++ {
-		u := base
-		if k := r.IntN(len(cursors) + 1); k < len(cursors) {
-			u += "&next=" + cursors[k]
+		for j := range pagers {
+			if err := pagers[(i+j)%len(pagers)].once(); err != nil {
+				return nil, err
+			}
 		}
-		start := time.Now()
-		if _, _, err := request("GET", u, readToken, nil); err != nil {
-			return 0, 0, err
-		}
-		durs = append(durs, float64(time.Since(start).Microseconds())/1000)
 	}
-	slices.Sort(durs)
-	return durs[len(durs)/2], durs[min(len(durs)-1, len(durs)*99/100)], nil
+	out := make([]latency, len(pagers))
+	for i, p := range pagers {
+		out[i] = p.latency()
+	}
+	return out, nil
+}
+
+// pages measures one hub alone: samples requests for random pages.
+func pages(h *hubProc, total, samples int) (median, p99 float64, err error) {
+	p, err := newPager(h, total)
+	if err != nil {
+		return 0, 0, err
+	}
+	l, err := interleave([]*pager{p}, samples)
+	if err != nil {
+		return 0, 0, err
+	}
+	return l[0].median, l[0].p99, nil
 }
 
 // runMeasuringPeak runs cmd and returns its peak resident memory in MiB, read from
@@ -764,4 +812,17 @@ func runPostgres(ctx context.Context, bin, dsn, work, bundle string, ingestN, bi
 	res.PGPage1MMed, res.PGPage1MP99, err = pages(h, big, samples)
 	h.stop()
 	return err
+}
+
+// stopProcess interrupts a hub and waits for it to finish, killing it after 30 seconds.
+func stopProcess(cmd *exec.Cmd) {
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
 }
