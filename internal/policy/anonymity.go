@@ -198,13 +198,32 @@ func Pseudonym(secret []byte, provider, reader int64) string {
 }
 
 // anonymise replaces the provider's identity in an object for a reader that may not learn
-// it: created_by_ref, and a sighting's where_sighted_refs, name the reader's pseudonym of
-// the provider instead.
-func (g *Guard) anonymise(raw []byte, d *directory, provider, reader int64) []byte {
-	ps := strconv.Quote(Pseudonym(d.hub.Secret, provider, reader))
-	out, _ := stix.ReplaceMember(raw, "created_by_ref", []byte(ps))
+// it: created_by_ref, and a sighting's where_sighted_refs, name ps instead, the reader's
+// pseudonym of the provider as a JSON string (see pseudonyms).
+func anonymise(raw, ps []byte) []byte {
+	out, _ := stix.ReplaceMember(raw, "created_by_ref", ps)
 	if bytes.Contains(out, []byte(`"where_sighted_refs"`)) {
-		out, _ = stix.ReplaceMember(out, "where_sighted_refs", []byte("["+ps+"]"))
+		out, _ = stix.ReplaceMember(out, "where_sighted_refs", []byte("["+string(ps)+"]"))
 	}
 	return out
+}
+
+// pseudonyms gives one reader's pseudonyms of providers as JSON strings, each computed
+// once however many of the provider's objects a page holds.
+type pseudonyms struct {
+	secret []byte
+	reader int64
+	known  map[int64][]byte
+}
+
+func (p *pseudonyms) of(provider int64) []byte {
+	ps, ok := p.known[provider]
+	if !ok {
+		if p.known == nil {
+			p.known = map[int64][]byte{}
+		}
+		ps = []byte(strconv.Quote(Pseudonym(p.secret, provider, p.reader)))
+		p.known[provider] = ps
+	}
+	return ps
 }

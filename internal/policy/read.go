@@ -54,6 +54,7 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 // see; this only reshapes what it may.
 func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page, granted, identity []string) (firebreak.Page, error) {
 	decisions := map[int64]Decision{}
+	ps := pseudonyms{secret: d.hub.Secret, reader: r.Org.ID}
 	var restricted, grantedReads []string
 	for i := range page.Objects {
 		o := &page.Objects[i]
@@ -81,7 +82,7 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			// read on the record.
 			grantedReads = append(grantedReads, o.ID)
 			if o.Raw != nil && !named {
-				o.Raw = g.anonymise(o.Raw, d, o.Provider, r.Org.ID)
+				o.Raw = anonymise(o.Raw, ps.of(o.Provider))
 			}
 			continue
 		}
@@ -96,7 +97,7 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			o.Raw = stix.Redact(o.Raw, dec.Remove)
 		}
 		if !dec.NameProvider && !named {
-			o.Raw = g.anonymise(o.Raw, d, o.Provider, r.Org.ID)
+			o.Raw = anonymise(o.Raw, ps.of(o.Provider))
 		}
 	}
 	if len(grantedReads) > 0 {
