@@ -67,6 +67,9 @@ type Object struct {
 	DefinitionType string
 	Definition     json.RawMessage
 	Name           string
+	// Pattern and PatternType are set for indicators only (both are required there), so
+	// that callers check or compile the pattern without decoding Raw again.
+	Pattern, PatternType string
 }
 
 // Version returns Modified, else Created, else "" (SCOs and marking definitions have no

@@ -628,6 +628,22 @@ func TestParseMetaObjects(t *testing.T) {
 	}
 }
 
+func TestParseIndicatorPattern(t *testing.T) {
+	for _, tc := range []struct{ name, doc, pattern, patternType string }{
+		{"plain", minimal["indicator"], "[ipv4-addr:value = '198.51.100.1']", "stix"},
+		{"escaped", edit(t, minimal["indicator"], "pattern", "[file:name = 'a\\'b\"']", "pattern_type", "sigma"), "[file:name = 'a\\'b\"']", "sigma"},
+		{"not an indicator", minimal["malware"], "", ""},
+	} {
+		o, err := Parse([]byte(tc.doc))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if o.Pattern != tc.pattern || o.PatternType != tc.patternType {
+			t.Errorf("%s: pattern %q type %q, want %q %q", tc.name, o.Pattern, o.PatternType, tc.pattern, tc.patternType)
+		}
+	}
+}
+
 func extensionsAndCustomObjectsCases(t testing.TB) []parseCase {
 	ind := minimal["indicator"]
 	ext := func(k string, v any) map[string]any { return map[string]any{k: v} }

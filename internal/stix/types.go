@@ -305,7 +305,7 @@ var typeSpecs = map[string]*typeSpec{
 		def{"identity_class", pString}, def{"sectors", pStrings}, def{"contact_information", pString}),
 	"incident": sdo(nil,
 		def{"name", required(pString)}, def{"description", pString}, killChain),
-	"indicator": sdo(rules(inOrder("valid_from", "valid_until", true)),
+	"indicator": sdo(rules(inOrder("valid_from", "valid_until", true), indicatorRule),
 		def{"name", pString}, def{"description", pString}, def{"indicator_types", pStrings},
 		def{"pattern", required(pString)}, def{"pattern_type", required(pString)},
 		def{"pattern_version", pString}, def{"valid_from", required(pTimestamp)},
@@ -661,6 +661,14 @@ func extensionPropertiesRule(v *validator, path string, f fields) *Error {
 	if !top {
 		return v.at(path, "extension_properties", "is only allowed when extension_types includes toplevel-property-extension")
 	}
+	return nil
+}
+
+// indicatorRule records the pattern and its type, which the type's definitions have
+// already checked are strings.
+func indicatorRule(v *validator, path string, f fields) *Error {
+	v.obj.Pattern, _ = stringValue(f.get("pattern"))
+	v.obj.PatternType, _ = stringValue(f.get("pattern_type"))
 	return nil
 }
 
