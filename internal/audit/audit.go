@@ -71,52 +71,99 @@ func KeyID(pub ed25519.PublicKey) string {
 // Public returns the public key that verifies this signer's checkpoints.
 func (s *Signer) Public() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
 
-// LoadOrCreateKey reads the PEM (PKCS #8) Ed25519 key at path, creating one (mode 0600)
-// when the file does not exist.
-func LoadOrCreateKey(path string) (*Signer, error) {
+// PublicPEM returns the public key as PEM (PKIX), the form ReadPublicKey reads and
+// `firebreak audit key` prints.
+func (s *Signer) PublicPEM() []byte {
+	der, err := x509.MarshalPKIXPublicKey(s.Public())
+	if err != nil {
+		panic("audit: encoding an Ed25519 public key cannot fail: " + err.Error())
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// LoadKey reads the PEM (PKCS #8) Ed25519 key at path. A missing file is an ENOTFOUND
+// *firebreak.Error (wrapping fs.ErrNotExist); LoadKey never creates a key, so a command
+// that only reads the log cannot leave behind a key nobody trusts.
+func LoadKey(path string) (*Signer, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(priv)
-		if err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("audit key: %w", err)
-		}
-		if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-		return NewSigner(priv), nil
+		return nil, firebreak.Wrap(firebreak.ENOTFOUND, err,
+			fmt.Sprintf("audit key %s does not exist: the hub creates it when it first starts (firebreak serve), or name the key file with audit_key", path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("audit key: %w", err)
 	}
 	blk, _ := pem.Decode(b)
 	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("audit key %s: not a PEM private key", path)
+		return nil, firebreak.Errorf(firebreak.EINVALID, "audit key %s: not a PEM private key", path)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("audit key %s: %w", path, err)
+		return nil, firebreak.Wrap(firebreak.EINVALID, err, fmt.Sprintf("audit key %s: not a PKCS #8 private key", path))
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("audit key %s: not an Ed25519 key", path)
+		return nil, firebreak.Errorf(firebreak.EINVALID, "audit key %s: not an Ed25519 key", path)
 	}
 	return NewSigner(priv), nil
+}
+
+// LoadOrCreateKey is LoadKey, except that it creates a key (mode 0600) when the file does
+// not exist.
+func LoadOrCreateKey(path string) (*Signer, error) {
+	s, err := LoadKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return s, err
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return NewSigner(priv), nil
+}
+
+// ReadPublicKey reads a PEM (PKIX) Ed25519 public key, as PublicPEM writes it: the key an
+// auditor trusts when verifying a log or an export.
+func ReadPublicKey(path string) (ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, firebreak.Wrap(firebreak.ENOTFOUND, err, fmt.Sprintf("public key %s does not exist", path))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("public key: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "public key %s: not PEM", path)
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		return nil, firebreak.Wrap(firebreak.EINVALID, err, fmt.Sprintf("public key %s: not a PKIX public key", path))
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, firebreak.Errorf(firebreak.EINVALID, "public key %s: not an Ed25519 public key", path)
+	}
+	return pub, nil
 }
 
 // checkpointMessage is what a checkpoint signature covers.
