@@ -174,3 +174,62 @@ func TestCLIDisclosure(t *testing.T) {
 		t.Errorf("report: %v\n%s", err, out)
 	}
 }
+
+// TestConfigReview checks that every source accepts the same review values: "off" in the
+// config file once failed validation although the flag took it.
+func TestConfigReview(t *testing.T) {
+	tests := []struct {
+		name string
+		file string // config file content, if any
+		env  string // FIREBREAK_REVIEW, if set
+		args []string
+		want string
+	}{
+		{"default", "", "", nil, firebreak.ReviewOff},
+		{"file off", `{"review":"off"}`, "", nil, firebreak.ReviewOff},
+		{"file empty", `{"review":""}`, "", nil, firebreak.ReviewOff},
+		{"file findings", `{"review":"findings"}`, "", nil, firebreak.ReviewFindings},
+		{"file all", `{"review":"all"}`, "", nil, firebreak.ReviewAll},
+		{"env off", "", "off", nil, firebreak.ReviewOff},
+		{"flag off", "", "", []string{"--review", "off"}, firebreak.ReviewOff},
+		{"flag off over file all", `{"review":"all"}`, "", []string{"--review", "off"}, firebreak.ReviewOff},
+		{"file off under env findings", `{"review":"off"}`, "findings", nil, firebreak.ReviewFindings},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if tt.file != "" {
+				file := filepath.Join(t.TempDir(), "firebreak.json")
+				if err := os.WriteFile(file, []byte(tt.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append([]string{"--config", file}, args...)
+			}
+			t.Setenv("FIREBREAK_CONFIG", "")
+			if tt.env != "" {
+				t.Setenv("FIREBREAK_REVIEW", tt.env)
+			}
+			fs := newFlagSet()
+			s := newSettings(fs)
+			if err := fs.Parse(args); err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.load()
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			if c.Review != tt.want {
+				t.Errorf("review = %q, want %q", c.Review, tt.want)
+			}
+		})
+	}
+	// A value that is none of them is still refused, from the file as from the flag.
+	file := filepath.Join(t.TempDir(), "firebreak.json")
+	os.WriteFile(file, []byte(`{"review":"sometimes"}`), 0o600)
+	fs := newFlagSet()
+	s := newSettings(fs)
+	fs.Parse([]string{"--config", file})
+	if _, err := s.load(); err == nil || !strings.Contains(err.Error(), "review") || exitCode(err) != 2 {
+		t.Errorf("review sometimes: err %v, want a usage error naming review", err)
+	}
+}

@@ -171,6 +171,10 @@ func (s *settings) load() (Config, error) {
 			return c, fmt.Errorf("%s: %v", source, err)
 		}
 	}
+	// "off" is how the file, the environment and the flag all say firebreak.ReviewOff.
+	if c.Review == "off" {
+		c.Review = firebreak.ReviewOff
+	}
 	return c, c.validate()
 }
 
@@ -211,9 +215,6 @@ func (c *Config) set(name, v string) error {
 		c.NoFederation, err = strconv.ParseBool(v)
 	case "review":
 		c.Review = v
-		if v == "off" {
-			c.Review = ""
-		}
 	case "audit-checkpoint-interval":
 		var d time.Duration
 		d, err = time.ParseDuration(v)
