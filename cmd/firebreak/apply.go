@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/firebreak/firebreak/internal/apply"
+	"github.com/firebreak/firebreak/internal/sqlite"
 )
 
 func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -38,11 +41,21 @@ func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return fmt.Errorf("%s: %w", *file, err)
 	}
+	// apply is how a hub is first declared, so it may create the store; it says so, so
+	// that a mistyped --data is seen at once.
+	created := false
+	if c.Store == "" {
+		_, err := os.Stat(filepath.Join(c.Data, sqlite.FileName))
+		created = errors.Is(err, os.ErrNotExist)
+	}
 	store, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if created {
+		fmt.Fprintf(stderr, "created a new hub in %s\n", c.Data)
+	}
 	guard := guardFor(store, c, nil)
 	if err := guard.ApplyDirectory(ctx, d); err != nil {
 		return fmt.Errorf("%s: %w", *file, err)

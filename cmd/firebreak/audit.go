@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,10 +21,17 @@ func (c Config) auditKeyPath() (string, error) {
 	if c.Store != "" {
 		return "", usageError("audit_key: with a --store URL, name the checkpoint signing key file (every node must use the same key)")
 	}
-	if err := os.MkdirAll(c.Data, 0o700); err != nil {
-		return "", err
-	}
 	return filepath.Join(c.Data, "audit.key"), nil
+}
+
+// loadAuditKey loads the existing checkpoint signing key. Only serve creates one: a
+// command that reads the log must not leave behind a key nobody trusts.
+func (c Config) loadAuditKey() (*audit.Signer, error) {
+	path, err := c.auditKeyPath()
+	if err != nil {
+		return nil, err
+	}
+	return audit.LoadKey(path)
 }
 
 // auditCmd is `firebreak audit verify|export|key`.
@@ -60,28 +64,34 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if sub == "verify" && *file != "" {
 		return verifyExport(ctx, *file, *keyFile, stdout)
 	}
-	keyPath, err := c.auditKeyPath()
-	if err != nil {
-		return err
-	}
-	signer, err := audit.LoadOrCreateKey(keyPath)
-	if err != nil {
-		return err
-	}
 	if sub == "key" {
-		der, err := x509.MarshalPKIXPublicKey(signer.Public())
+		signer, err := c.loadAuditKey()
 		if err != nil {
 			return err
 		}
-		return pem.Encode(stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: der})
+		_, err = stdout.Write(signer.PublicPEM())
+		return err
 	}
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	switch sub {
-	case "export":
+	// An auditor who names the key to trust needs no access to the hub's private key.
+	var trusted ed25519.PublicKey
+	if sub == "verify" && *keyFile != "" {
+		trusted, err = audit.ReadPublicKey(*keyFile)
+	} else {
+		var signer *audit.Signer
+		signer, err = c.loadAuditKey()
+		if signer != nil {
+			trusted = signer.Public()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if sub == "export" {
 		var w io.Writer = stdout
 		if *out != "-" {
 			f, err := os.Create(*out)
@@ -91,17 +101,9 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			defer f.Close()
 			w = f
 		}
-		return audit.Export(ctx, store, w, signer.Public())
+		return audit.Export(ctx, store, w, trusted)
 	}
-	trusted := []ed25519.PublicKey{signer.Public()}
-	if *keyFile != "" {
-		k, err := readPublicKey(*keyFile)
-		if err != nil {
-			return err
-		}
-		trusted = []ed25519.PublicKey{k}
-	}
-	rep, err := audit.Verify(ctx, store, trusted...)
+	rep, err := audit.Verify(ctx, store, trusted)
 	if err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func verifyExport(ctx context.Context, file, keyFile string, stdout io.Writer) e
 	}
 	keys := m.Keys
 	if keyFile != "" {
-		k, err := readPublicKey(keyFile)
+		k, err := audit.ReadPublicKey(keyFile)
 		if err != nil {
 			return err
 		}
@@ -143,24 +145,4 @@ func printReport(w io.Writer, rep audit.Report) {
 	if rep.Entries > rep.LastCheckpoint {
 		fmt.Fprintf(w, "%d entries after the last checkpoint are chained but not yet signed\n", rep.Entries-rep.LastCheckpoint)
 	}
-}
-
-func readPublicKey(path string) (ed25519.PublicKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, fmt.Errorf("%s: not PEM", path)
-	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, errors.New(path + ": not an Ed25519 public key")
-	}
-	return pub, nil
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak"
-	"github.com/firebreak/firebreak/internal/sqlite"
 )
 
 // backupCmd is `firebreak backup [--data DIR | --store URL] --out FILE|-`: a logical
@@ -36,14 +35,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if c.Store == "" {
-		// Opening a data directory creates a store: a mistyped directory would give a
-		// backup of nothing.
-		if _, err := os.Stat(filepath.Join(c.Data, sqlite.FileName)); err != nil {
-			return fmt.Errorf("backup: %s holds no hub: %w", c.Data, err)
-		}
-	}
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -233,3 +233,94 @@ func TestConfigReview(t *testing.T) {
 		t.Errorf("review sometimes: err %v, want a usage error naming review", err)
 	}
 }
+
+// TestCommandsNeedAnExistingStore runs every command that works on an existing hub with a
+// mistyped --data: each must fail, name the problem, and create nothing (once, each made
+// a new empty hub and a new audit key there).
+func TestCommandsNeedAnExistingStore(t *testing.T) {
+	tests := []struct {
+		name string
+		args func(dir, data string) []string
+	}{
+		{"audit verify", func(dir, data string) []string { return []string{"audit", "verify", "--data", data} }},
+		{"audit export", func(dir, data string) []string {
+			return []string{"audit", "export", "--data", data, "--out", filepath.Join(dir, "out")}
+		}},
+		{"audit key", func(dir, data string) []string { return []string{"audit", "key", "--data", data} }},
+		{"export", func(dir, data string) []string {
+			return []string{"export", "--org", "Acme Energy", "--data", data, "--out", filepath.Join(dir, "out")}
+		}},
+		{"import", func(dir, data string) []string {
+			bundle := filepath.Join(dir, "b.json")
+			os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--`+uuidN(1)+`","objects":[]}`), 0o600)
+			return []string{"import", "--org", "Acme Energy", "--data", data, bundle}
+		}},
+		{"review list", func(dir, data string) []string { return []string{"review", "list", "--data", data} }},
+		{"review release", func(dir, data string) []string {
+			return []string{"review", "release", "--data", data, "--id", "indicator--" + uuidN(2), "--version", "2024-01-01T00:00:00.000Z"}
+		}},
+		{"disclosure list", func(dir, data string) []string { return []string{"disclosure", "list", "--data", data} }},
+		{"disclosure report", func(dir, data string) []string { return []string{"disclosure", "report", "--data", data} }},
+		{"sync", func(dir, data string) []string { return []string{"sync", "--data", data} }},
+		{"match", func(dir, data string) []string { return []string{"match", "--org", "Acme Energy", "--data", data} }},
+		{"backup", func(dir, data string) []string {
+			return []string{"backup", "--data", data, "--out", filepath.Join(dir, "out")}
+		}},
+	}
+	for _, tt := range tests {
+		for _, where := range []string{"missing", "empty"} {
+			t.Run(tt.name+" "+where, func(t *testing.T) {
+				dir := t.TempDir()
+				data := filepath.Join(dir, "data")
+				if where == "empty" { // the directory exists but holds no hub
+					os.Mkdir(data, 0o700)
+				}
+				args := tt.args(dir, data)
+				_, stderr, err := cli(t, "", args...)
+				if err == nil {
+					t.Fatalf("%v succeeded", args)
+				}
+				if got := exitCode(err); got == 0 {
+					t.Errorf("exit code = 0")
+				}
+				if msg := errorText(err); !strings.Contains(msg, data) {
+					t.Errorf("error %q (stderr %q) does not name %s", msg, stderr, data)
+				}
+				if where == "missing" {
+					if _, err := os.Stat(data); !os.IsNotExist(err) {
+						t.Errorf("%s was created (stat: %v)", data, err)
+					}
+				} else if ents, _ := os.ReadDir(data); len(ents) > 0 {
+					t.Errorf("%s now holds %d file(s), first %s", data, len(ents), ents[0].Name())
+				}
+				if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+					t.Errorf("the output file was written")
+				}
+			})
+		}
+	}
+	// A hub declared but never served has no audit key: reading the log does not make one.
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	decl := filepath.Join(dir, "hub.json")
+	os.WriteFile(decl, []byte(declaration), 0o600)
+	// apply declares a hub, so it may create one, and says so; the second time it does not.
+	for i, want := range []bool{true, false} {
+		_, stderr, err := cli(t, "", "apply", "-f", decl, "--data", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(stderr, "created a new hub in "+data); got != want {
+			t.Errorf("apply #%d: stderr %q, want the creation noted: %v", i+1, stderr, want)
+		}
+	}
+	for _, sub := range []string{"verify", "export", "key"} {
+		_, _, err := cli(t, "", "audit", sub, "--data", data)
+		if err == nil || !strings.Contains(errorText(err), "audit key") {
+			t.Errorf("audit %s without a key: %v, want an error about the audit key", sub, err)
+		}
+		if _, err := os.Stat(filepath.Join(data, "audit.key")); err == nil {
+			t.Fatalf("audit %s created audit.key", sub)
+		}
+	}
+}

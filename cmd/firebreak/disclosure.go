@@ -46,7 +46,7 @@ func disclosureCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return err
 	}

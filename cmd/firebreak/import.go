@@ -42,7 +42,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -247,7 +247,7 @@ func loadRemote(ctx context.Context, c *taxiiclient.Client, m *match.Matcher) (i
 
 // loadLocal reads the indicators an organisation may see from the local store.
 func loadLocal(ctx context.Context, c Config, org string, m *match.Matcher) (int, error) {
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return 0, err
 	}

@@ -39,7 +39,7 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -23,7 +25,9 @@ import (
 	"github.com/firebreak/firebreak/internal/sqlite"
 )
 
-// openStore opens the store the configuration names.
+// openStore opens the store the configuration names, creating it when there is none: only
+// serve, apply and restore, which bring a hub into being, use it. Every other command uses
+// openExistingStore.
 func openStore(ctx context.Context, c Config) (firebreak.Store, error) {
 	if c.Store != "" {
 		s, err := postgres.Open(ctx, c.Store, postgres.Options{})
@@ -36,6 +40,24 @@ func openStore(ctx context.Context, c Config) (firebreak.Store, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	return sqlite.Open(ctx, c.Data, sqlite.Options{})
+}
+
+// openExistingStore opens the store the configuration names only when a hub is already
+// there, so that a mistyped --data fails instead of making a new, empty hub. For the
+// embedded store the database file must exist; a PostgreSQL store is opened as it is (its
+// migrations run on open).
+func openExistingStore(ctx context.Context, c Config) (firebreak.Store, error) {
+	if c.Store == "" {
+		_, err := os.Stat(filepath.Join(c.Data, sqlite.FileName))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, firebreak.Wrap(firebreak.ENOTFOUND, err, fmt.Sprintf(
+				"%s holds no hub (no %s): check --data, or create the hub with firebreak apply or serve", c.Data, sqlite.FileName))
+		}
+		if err != nil {
+			return nil, firebreak.Wrap(firebreak.EUNAVAILABLE, err, fmt.Sprintf("cannot read the data directory %s", c.Data))
+		}
+	}
+	return openStore(ctx, c)
 }
 
 func newLogger(c Config, w io.Writer) *slog.Logger {

@@ -22,7 +22,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c)
+	store, err := openExistingStore(ctx, c)
 	if err != nil {
 		return err
 	}
