@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/sqlite"
 	"github.com/firebreak/firebreak/internal/stix"
 )
 
@@ -283,7 +286,7 @@ func TestCommandsNeedAnExistingStore(t *testing.T) {
 				if got := exitCode(err); got == 0 {
 					t.Errorf("exit code = 0")
 				}
-				if msg := errorText(err); !strings.Contains(msg, data) {
+				if msg := errorText(err, false); !strings.Contains(msg, data) {
 					t.Errorf("error %q (stderr %q) does not name %s", msg, stderr, data)
 				}
 				if where == "missing" {
@@ -316,11 +319,68 @@ func TestCommandsNeedAnExistingStore(t *testing.T) {
 	}
 	for _, sub := range []string{"verify", "export", "key"} {
 		_, _, err := cli(t, "", "audit", sub, "--data", data)
-		if err == nil || !strings.Contains(errorText(err), "audit key") {
+		if err == nil || !strings.Contains(errorText(err, false), "audit key") {
 			t.Errorf("audit %s without a key: %v, want an error about the audit key", sub, err)
 		}
 		if _, err := os.Stat(filepath.Join(data, "audit.key")); err == nil {
 			t.Fatalf("audit %s created audit.key", sub)
+		}
+	}
+}
+
+// TestErrorText checks what the CLI prints for an error: the client-safe message of a
+// firebreak.Error with the context wrapped around it, never the driver's or the decoder's
+// text beneath it, unless the operator asks for it (FIREBREAK_DEBUG).
+func TestErrorText(t *testing.T) {
+	cause := errors.New(`server error: FATAL: database "hub" does not exist (SQLSTATE 3D000)`)
+	safe := firebreak.Wrap(firebreak.EUNAVAILABLE, cause, "cannot connect to the database")
+	tests := []struct {
+		name      string
+		err       error
+		debug     bool
+		want      string
+		wantCause bool
+	}{
+		{"safe message", safe, false, "cannot connect to the database", false},
+		{"wrapped", fmt.Errorf("store %s: %w", "postgres://db/hub", safe), false, "store postgres://db/hub: cannot connect to the database", false},
+		{"wrapped twice", fmt.Errorf("import: %w", firebreak.Wrap(firebreak.EINTERNAL, safe, "cannot store the batch")), false, "import: cannot store the batch", false},
+		{"internal, no message", fmt.Errorf("export: %w", firebreak.Wrap(firebreak.EINTERNAL, cause, "")), false, "export: internal error", false},
+		{"no cause", firebreak.Errorf(firebreak.ENOTFOUND, "no organisation named %q", "Acme"), false, `no organisation named "Acme"`, false},
+		{"plain error", errors.New("open hub.json: no such file or directory"), false, "open hub.json: no such file or directory", false},
+		{"usage error", usageError("export: --org is required"), false, "export: --org is required", false},
+		{"context after", fmt.Errorf("restore b.jsonl: %w (nothing was restored)", safe), false, "restore b.jsonl: cannot connect to the database (nothing was restored)", false},
+		{"debug", fmt.Errorf("store %s: %w", "postgres://db/hub", safe), true, "store postgres://db/hub: cannot connect to the database", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := errorText(tt.err, tt.debug)
+			if !strings.HasPrefix(got, tt.want) {
+				t.Errorf("errorText = %q, want it to start with %q", got, tt.want)
+			}
+			if has := strings.Contains(got, "SQLSTATE"); has != tt.wantCause {
+				t.Errorf("errorText = %q: shows the cause %v, want %v", got, has, tt.wantCause)
+			}
+		})
+	}
+	// End to end: a store that cannot be opened is reported without the driver's text.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, sqlite.FileName), bytes.Repeat([]byte("not a database "), 20), 0o600)
+	for _, args := range [][]string{
+		{"review", "list", "--data", dir},
+		{"review", "list", "--store", "postgres://u:secret@db.invalid:notaport/hub"},
+	} {
+		_, _, err := cli(t, "", args...)
+		if err == nil {
+			t.Fatalf("%v succeeded", args)
+		}
+		got := errorText(err, false)
+		for _, leak := range []string{"(26)", "cannot parse", "invalid port", "secret"} {
+			if strings.Contains(got, leak) {
+				t.Errorf("%v: errorText = %q shows %q", args, got, leak)
+			}
+		}
+		if !strings.Contains(got, "database") && !strings.Contains(got, "URL") {
+			t.Errorf("%v: errorText = %q says nothing useful", args, got)
 		}
 	}
 }

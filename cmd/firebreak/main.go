@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/firebreak/firebreak"
@@ -47,7 +48,8 @@ Usage:
 
 Run "firebreak COMMAND -h" for the flags of a command. Settings also come from a JSON
 config file (--config or FIREBREAK_CONFIG) and FIREBREAK_* environment variables; flags
-win over the environment, which wins over the file.
+win over the environment, which wins over the file. Errors show what is safe to show;
+FIREBREAK_DEBUG=1 adds their internal cause.
 `
 
 func main() {
@@ -56,7 +58,7 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "firebreak:", errorText(err))
+			fmt.Fprintln(os.Stderr, "firebreak:", errorText(err, os.Getenv("FIREBREAK_DEBUG") == "1"))
 		}
 		os.Exit(exitCode(err))
 	}
@@ -116,8 +118,31 @@ func exitCode(err error) int {
 	return 1
 }
 
-// errorText is what the CLI prints for an error: the client-safe message and, since the
-// operator at the terminal is not a remote client, the cause too.
-func errorText(err error) string {
-	return err.Error()
+// errorText is what the CLI prints for an error: its text with each firebreak.Error cut
+// down to its client-safe message, so that driver, SQL and decoder text stays out of the
+// terminal and of the scripts that read it; the context wrapped around it (a file, a
+// store) stays. With debug (FIREBREAK_DEBUG=1) it is the whole error, cause and all.
+func errorText(err error, debug bool) string {
+	text := err.Error()
+	if debug {
+		return text
+	}
+	var fe *firebreak.Error
+	if !errors.As(err, &fe) {
+		return text
+	}
+	msg := fe.Message
+	if msg == "" {
+		msg = "internal error"
+	}
+	if fe.Err == nil {
+		return text
+	}
+	const hint = " (FIREBREAK_DEBUG=1 shows the cause)"
+	// The outermost firebreak.Error's text sits inside the whole: what is around it is
+	// context (a file, a store), what is inside it is the cause.
+	if before, after, ok := strings.Cut(text, fe.Error()); ok {
+		return before + msg + after + hint
+	}
+	return msg + hint
 }

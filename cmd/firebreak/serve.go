@@ -39,7 +39,11 @@ func openStore(ctx context.Context, c Config) (firebreak.Store, error) {
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	return sqlite.Open(ctx, c.Data, sqlite.Options{})
+	s, err := sqlite.Open(ctx, c.Data, sqlite.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", c.Data, err)
+	}
+	return s, nil
 }
 
 // openExistingStore opens the store the configuration names only when a hub is already
@@ -50,8 +54,8 @@ func openExistingStore(ctx context.Context, c Config) (firebreak.Store, error) {
 	if c.Store == "" {
 		_, err := os.Stat(filepath.Join(c.Data, sqlite.FileName))
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, firebreak.Wrap(firebreak.ENOTFOUND, err, fmt.Sprintf(
-				"%s holds no hub (no %s): check --data, or create the hub with firebreak apply or serve", c.Data, sqlite.FileName))
+			return nil, firebreak.Errorf(firebreak.ENOTFOUND,
+				"%s holds no hub (no %s): check --data, or create the hub with firebreak apply or serve", c.Data, sqlite.FileName)
 		}
 		if err != nil {
 			return nil, firebreak.Wrap(firebreak.EUNAVAILABLE, err, fmt.Sprintf("cannot read the data directory %s", c.Data))
