@@ -384,3 +384,61 @@ func TestErrorText(t *testing.T) {
 		}
 	}
 }
+
+// TestNoFederationFlag checks that --no-federation is a switch: alone it is true, and
+// =true or =false set it either way over the file and the environment.
+func TestNoFederationFlag(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		env     string
+		args    []string
+		want    bool
+		wantErr bool
+	}{
+		{"unset", "", "", nil, false, false},
+		{"alone", "", "", []string{"--no-federation"}, true, false},
+		{"alone before another flag", "", "", []string{"--no-federation", "--page-size", "70"}, true, false},
+		{"single dash", "", "", []string{"-no-federation"}, true, false},
+		{"=true", "", "", []string{"--no-federation=true"}, true, false},
+		{"=false over the environment", "", "true", []string{"--no-federation=false"}, false, false},
+		{"=false over the file", `{"no_federation":true}`, "", []string{"--no-federation=false"}, false, false},
+		{"file", `{"no_federation":true}`, "", nil, true, false},
+		{"environment", "", "true", nil, true, false},
+		{"not a boolean", "", "", []string{"--no-federation=maybe"}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if tt.file != "" {
+				file := filepath.Join(t.TempDir(), "firebreak.json")
+				os.WriteFile(file, []byte(tt.file), 0o600)
+				args = append([]string{"--config", file}, args...)
+			}
+			t.Setenv("FIREBREAK_CONFIG", "")
+			t.Setenv("FIREBREAK_NO_FEDERATION", tt.env)
+			if tt.env == "" {
+				os.Unsetenv("FIREBREAK_NO_FEDERATION")
+			}
+			fs := newFlagSet()
+			s := newSettings(fs)
+			err := fs.Parse(args)
+			if err == nil && fs.NArg() > 0 {
+				t.Fatalf("arguments left over: %q", fs.Args())
+			}
+			var c Config
+			if err == nil {
+				c, err = s.load()
+			}
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+			if err == nil && c.NoFederation != tt.want {
+				t.Errorf("no federation = %v, want %v", c.NoFederation, tt.want)
+			}
+			if tt.name == "alone before another flag" && c.PageSize != 70 {
+				t.Errorf("page size = %d, want 70", c.PageSize)
+			}
+		})
+	}
+}

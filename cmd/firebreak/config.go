@@ -110,7 +110,7 @@ var configFlags = []struct{ flag, env, help string }{
 	{"log-format", "FIREBREAK_LOG_FORMAT", "json or text (default json)"},
 	{"shutdown-timeout", "FIREBREAK_SHUTDOWN_TIMEOUT", "how long to let requests finish on shutdown (default 30s)"},
 	{"sightings-k", "FIREBREAK_SIGHTINGS_K", "distinct organisations needed before a sightings breakdown is released (default 3)"},
-	{"no-federation", "FIREBREAK_NO_FEDERATION", "do not sync with peers in the background (true or false)"},
+	{"no-federation", "FIREBREAK_NO_FEDERATION", "do not sync with peers in the background (--no-federation, or =true or =false)"},
 	{"review", "FIREBREAK_REVIEW", "hold submissions for review: off, findings or all (default off)"},
 	{"audit-key", "FIREBREAK_AUDIT_KEY", "Ed25519 key (PEM) that signs audit checkpoints (default DATA/audit.key)"},
 	{"audit-checkpoint-interval", "FIREBREAK_AUDIT_CHECKPOINT_INTERVAL", "how often the audit chain's head is signed (default 10s)"},
@@ -124,10 +124,42 @@ func newSettings(fs *flag.FlagSet, which ...string) *settings {
 		if len(which) > 0 && !contains(which, cf.flag) {
 			continue
 		}
-		s.values[cf.flag] = fs.String(cf.flag, "", cf.help+" [env "+cf.env+"]")
+		help := cf.help + " [env " + cf.env + "]"
+		if switches[cf.flag] {
+			v := new(string)
+			fs.Var(boolFlag{v}, cf.flag, help)
+			s.values[cf.flag] = v
+			continue
+		}
+		s.values[cf.flag] = fs.String(cf.flag, "", help)
 	}
 	return s
 }
+
+// switches are the config flags that may be given without a value.
+var switches = map[string]bool{"no-federation": true}
+
+// boolFlag is a config flag that is a switch: given alone it is "true", and it takes
+// =true or =false; load parses the value as it does the environment variable's.
+type boolFlag struct{ v *string }
+
+func (b boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return *b.v
+}
+
+func (b boolFlag) Set(s string) error {
+	if _, err := strconv.ParseBool(s); err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*b.v = s
+	return nil
+}
+
+// IsBoolFlag tells the flag package that the flag may be given without a value.
+func (b boolFlag) IsBoolFlag() bool { return true }
 
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
