@@ -90,6 +90,8 @@ func TestCLIErrors(t *testing.T) {
 		{"bad listen", []string{"serve", "--listen", "nowhere"}, 2, "listen"},
 		{"tls half", []string{"serve", "--tls-cert", "c.pem"}, 2, "tls"},
 		{"bad store", []string{"serve", "--store", "mysql://x"}, 2, "store"},
+		// Checked before the database is opened (and migrated): nothing listens on port 1.
+		{"postgres without audit key", []string{"serve", "--store", "postgres://firebreak@127.0.0.1:1/none?connect_timeout=1"}, 2, "audit_key"},
 		{"export without org", []string{"export"}, 2, "--org"},
 		{"missing file", []string{"apply", "-f", "/nonexistent/hub.json", "--data", "/tmp/x"}, 1, "no such file"},
 	}

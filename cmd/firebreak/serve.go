@@ -94,13 +94,13 @@ type hub struct {
 
 // newHub wires a hub from a configuration. The caller closes the store.
 func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
-	store, err := openStore(ctx, c)
+	// Before the store, so that a missing --audit-key leaves the database untouched.
+	keyPath, err := c.auditKeyPath()
 	if err != nil {
 		return nil, err
 	}
-	keyPath, err := c.auditKeyPath()
+	store, err := openStore(ctx, c)
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
 	signer, err := audit.LoadOrCreateKey(keyPath)
