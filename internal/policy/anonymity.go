@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/scrub"
@@ -23,6 +24,9 @@ import (
 // knows change: contacts (the directory) and identity objects of class individual (read
 // incrementally from the store, so that other nodes' submissions count too).
 type scrubbers struct {
+	// mu is held across a refresh and the read of its result: concurrent submissions
+	// would otherwise read the same new names and grow one shared list at once.
+	mu          sync.Mutex
 	epoch       int64
 	contacts    []string
 	individuals []string
@@ -32,9 +36,9 @@ type scrubbers struct {
 
 // scrubber returns the scrubber for the names the hub knows now.
 func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, error) {
-	g.mu.Lock()
-	sc := g.scrub
-	g.mu.Unlock()
+	sc := &g.scrub
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
 	rebuild := false
 	if sc.s == nil || sc.epoch != d.epoch {
 		names, err := g.store.ContactNames(ctx)
@@ -47,6 +51,7 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
 			Types: []string{"identity"}, After: sc.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000})
 		if err != nil {
+			sc.s = nil // the contacts may have changed: rebuild on the next call
 			return nil, err
 		}
 		for _, o := range page.Objects {
@@ -69,9 +74,6 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 	if rebuild || sc.s == nil {
 		sc.s = scrub.New(append(slices.Clone(sc.contacts), sc.individuals...))
 	}
-	g.mu.Lock()
-	g.scrub = sc
-	g.mu.Unlock()
 	return sc.s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -25,6 +26,9 @@ type contribution struct {
 // sightings aggregates the sightings held in the store per indicator, kept up to date by
 // reading the sighting versions added since the last look (on every node's behalf).
 type sightings struct {
+	// mu is held across a refresh and the read of its result: concurrent requests would
+	// otherwise write the same maps at once.
+	mu     sync.Mutex
 	after  firebreak.Cursor
 	byID   map[string]contribution   // sighting id -> its latest contribution
 	latest map[string]string         // sighting id -> version key of that contribution
@@ -46,13 +50,23 @@ type SightingAggregate struct {
 	LastSeen         *time.Time `json:"last_seen,omitempty"`
 }
 
-// refreshSightings reads the sighting versions added since the last call.
-func (g *Guard) refreshSightings(ctx context.Context) error {
-	g.mu.Lock()
-	s := g.sight
-	g.mu.Unlock()
+// sightingsOf returns the contributions to an indicator's aggregate, after reading the
+// sighting versions added since the last call.
+func (g *Guard) sightingsOf(ctx context.Context, indicator string) ([]contribution, error) {
+	s := &g.sight
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := g.refreshSightings(ctx, s); err != nil {
+		return nil, err
+	}
+	return slices.Clone(s.agg[indicator]), nil
+}
+
+// refreshSightings reads the sighting versions added since the last call into s, whose
+// lock the caller holds.
+func (g *Guard) refreshSightings(ctx context.Context, s *sightings) error {
 	if s.byID == nil {
-		s = sightings{byID: map[string]contribution{}, latest: map[string]string{}, agg: map[string][]contribution{}}
+		s.byID, s.latest, s.agg = map[string]contribution{}, map[string]string{}, map[string][]contribution{}
 	}
 	for {
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
@@ -92,13 +106,9 @@ func (g *Guard) refreshSightings(ctx context.Context) error {
 			s.after = page.Next
 		}
 		if !page.More {
-			break
+			return nil
 		}
 	}
-	g.mu.Lock()
-	g.sight = s
-	g.mu.Unlock()
-	return nil
 }
 
 func firstOf(vs ...string) string {
@@ -126,16 +136,14 @@ func (g *Guard) Sightings(ctx context.Context, indicator string) (SightingAggreg
 	if len(page.Objects) == 0 {
 		return SightingAggregate{}, firebreak.Errorf(firebreak.ENOTFOUND, "no indicator %s", clip(indicator))
 	}
-	if err := g.refreshSightings(ctx); err != nil {
+	cs, err := g.sightingsOf(ctx, indicator)
+	if err != nil {
 		return SightingAggregate{}, err
 	}
 	k := g.opts.SightingsK
 	if k <= 0 {
 		k = DefaultSightingsK
 	}
-	g.mu.Lock()
-	cs := slices.Clone(g.sight.agg[indicator])
-	g.mu.Unlock()
 	out := SightingAggregate{Indicator: indicator, MinOrganizations: k}
 	orgs := map[int64]bool{}
 	sectors := map[string]bool{}

@@ -1,0 +1,74 @@
+package policy_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// sharedIndicator is an indicator under TLP:CLEAR that every vetted member sees.
+func sharedIndicator(n int, value string) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"shared %d","pattern":"[ipv4-addr:value = '%s']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["%s"]}`,
+		n, n, value, stix.TLPClearID))
+}
+
+// sighting is a sighting of indicator n, numbered s, under the given marking.
+func sighting(s, n int, count int, marking string) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"type":"sighting","spec_version":"2.1","id":"sighting--00000000-0000-4000-8000-%012d","created":"2026-01-02T00:00:00.000Z","modified":"2026-01-02T00:00:00.000Z","sighting_of_ref":"indicator--00000000-0000-4000-8000-%012d","count":%d,"first_seen":"2026-01-02T00:00:00Z","last_seen":"2026-01-03T00:00:00Z","object_marking_refs":["%s"]}`,
+		s, n, count, marking))
+}
+
+func indicatorID(n int) string { return fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n) }
+
+func (h *hub) submit(ctx context.Context, objs ...json.RawMessage) {
+	h.t.Helper()
+	st, err := h.guard.Submit(ctx, firebreak.AliasInbox, objs)
+	if err != nil || len(st.Failures) != 0 {
+		h.t.Fatalf("submit: %+v %v", st, err)
+	}
+}
+
+// TestSightingsConcurrentRefresh reads aggregates from many goroutines while sightings
+// arrive; run with -race, a refresh that writes the shared cache unlocked is reported.
+func TestSightingsConcurrentRefresh(t *testing.T) {
+	h := newHub(t)
+	co, dept := h.as("co-token-0123456789"), h.as("dept-token-0123456789")
+	h.submit(co, sharedIndicator(1, "192.0.2.1"))
+	h.submit(dept, sighting(1, 1, 1, stix.TLPClearID))
+	if _, err := h.guard.Sightings(co, indicatorID(1)); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 5 {
+		var objs []json.RawMessage
+		for i := range 20 {
+			objs = append(objs, sighting(100+round*20+i, 1, 1, stix.TLPClearID))
+		}
+		h.submit(dept, objs...)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Go(func() {
+				if _, err := h.guard.Sightings(co, indicatorID(1)); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	got, err := h.guard.Sightings(co, indicatorID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(101); got.Count != want {
+		t.Errorf("the provider's count = %d, want %d", got.Count, want)
+	}
+}
