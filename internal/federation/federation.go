@@ -26,7 +26,6 @@ import (
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/metrics"
 	"github.com/firebreak/firebreak/internal/policy"
-	"github.com/firebreak/firebreak/internal/taxii"
 	"github.com/firebreak/firebreak/internal/taxiiclient"
 )
 
@@ -186,32 +185,39 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 		st.PullCollection = coll
 	}
 	coll := st.PullCollection
-	for {
-		q := taxiiclient.Query{Limit: e.opts.PageSize}
-		if st.PullNext != "" {
-			q.Next = st.PullNext
-		} else if st.PullAddedAfter != "" {
-			t, err := taxii.ParseTimestamp(st.PullAddedAfter)
-			switch {
-			case err != nil:
-				st.PullAddedAfter = ""
-			case st.PullComplete:
-				// The last pull read to the end: everything up to that date added was
-				// taken. (A Firebreak hub gives every submission a later date added than
-				// the one before, so nothing else can share it.)
-				q.AddedAfter = t
-			default:
-				// Cut off mid-stream without a next token: strictly after the last date
-				// taken would skip the rest of a group sharing it. Re-taking the group is
-				// harmless (a version is stored once); losing it is not.
-				q.AddedAfter = t.Add(-time.Microsecond)
-			}
+	q := taxiiclient.Query{Limit: e.opts.PageSize}
+	// Overlap: a pull cut off mid-stream without a next token resumes at, not strictly
+	// after, the last date added taken, since strictly after would skip the rest of a group
+	// sharing it. Re-taking the group is harmless (a version is stored once); losing it is
+	// not. After a complete pull it asks strictly after: everything up to that date added
+	// was taken (a Firebreak hub gives every submission a later date added than the one
+	// before, so nothing else can share it).
+	opts := taxiiclient.PagerOptions{From: taxiiclient.Position{Next: st.PullNext, DateAdded: st.PullAddedAfter, Complete: st.PullComplete}, Overlap: true}
+	pager, err := c.Pager(coll, q, opts)
+	if err != nil {
+		// Only an old hub version saved a peer's date added unread: starting over re-takes
+		// what is there, which changes nothing but time, and is said.
+		e.opts.Logger.Warn("federation: the saved pull position is not a timestamp; pulling from the start", "peer", peer.Name, "position", st.PullAddedAfter)
+		st.PullAddedAfter, st.PullComplete = "", false
+		opts.From = taxiiclient.Position{Next: st.PullNext}
+		if pager, err = c.Pager(coll, q, opts); err != nil {
+			return err
 		}
+	}
+	fellBack := false
+	for pager.More() {
 		res.Requests++
-		page, err := c.Objects(ctx, coll, q)
-		if err != nil && q.Next != "" && taxiiclient.StatusCode(err) == http.StatusBadRequest {
-			// The peer no longer knows its token: fall back to its date added.
+		page, err := pager.Next(ctx)
+		if err != nil && !fellBack && pager.Position().Next != "" && taxiiclient.StatusCode(err) == http.StatusBadRequest {
+			// The peer no longer knows its token: fall back to its date added, once (a
+			// peer that refuses every token it gives must not keep the pull going).
+			fellBack = true
 			st.PullNext = ""
+			opts.From = pager.Position()
+			opts.From.Next = ""
+			if pager, err = c.Pager(coll, q, opts); err != nil {
+				return err
+			}
 			continue
 		}
 		if err != nil && taxiiclient.StatusCode(err) == http.StatusNotFound {
@@ -219,6 +225,7 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 			st.PullCollection = ""
 		}
 		if err != nil {
+			// A page the pager refused is not taken: the cursor stays after the last good one.
 			return err
 		}
 		if len(page.Objects) > 0 {
@@ -237,13 +244,8 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 				progress(len(page.Objects), 0)
 			}
 		}
-		if page.DateAddedLast != "" {
-			st.PullAddedAfter = page.DateAddedLast
-		}
-		st.PullNext, st.PullComplete = "", !page.More
-		if page.More {
-			st.PullNext = page.Next
-		}
+		pos := pager.Position()
+		st.PullNext, st.PullAddedAfter, st.PullComplete = pos.Next, pos.DateAdded, pos.Complete
 		if len(page.Objects) > 0 || page.More {
 			// The position is saved after the objects are: a crash in between takes the
 			// same page again, which changes nothing.
@@ -251,13 +253,8 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 				return err
 			}
 		}
-		if !page.More {
-			return nil
-		}
-		if page.Next == "" && page.DateAddedLast == "" {
-			return errors.New("the peer says there is more but gives neither next nor a date added")
-		}
 	}
+	return nil
 }
 
 func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result, progress Progress) error {

@@ -47,7 +47,7 @@ type benchHub struct {
 	url   string
 }
 
-func newBenchHub(b *testing.B, d firebreak.Directory) *benchHub {
+func newBenchHub(b testing.TB, d firebreak.Directory) *benchHub {
 	b.Helper()
 	store, err := sqlite.Open(context.Background(), b.TempDir(), sqlite.Options{})
 	if err != nil {

@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net"
 	"net/http"
 	"net/url"
@@ -450,64 +449,6 @@ func (c *Client) DeleteObject(ctx context.Context, collection, id string, q Quer
 	}
 	_, err = c.t.do(ctx, http.MethodDelete, u, nil, false)
 	return err
-}
-
-// All pages through a collection's objects and yields them in the server's order. It
-// follows next; when a server says more=true without next, it continues with added_after
-// set to the page's X-TAXII-Date-Added-Last, as TAXII 2.1 allows. An error is yielded once,
-// with a nil object, and ends the sequence; so does a server that would make it loop (a
-// repeated next, or an X-TAXII-Date-Added-Last that does not advance).
-func (c *Client) All(ctx context.Context, collection string, q Query) iter.Seq2[json.RawMessage, error] {
-	return func(yield func(json.RawMessage, error) bool) {
-		var rawAfter string
-		after := q.AddedAfter
-		for {
-			p, err := c.objects(ctx, collection, q, rawAfter)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, o := range p.Objects {
-				if !yield(o, nil) {
-					return
-				}
-			}
-			if !p.More {
-				return
-			}
-			if p.Next != "" {
-				if p.Next == q.Next {
-					yield(nil, firebreak.Errorf(firebreak.EINVALID, "collection %q: the server sent the same next token twice", clip(collection)))
-					return
-				}
-				q.Next = p.Next
-				continue
-			}
-			t, err := parseHeaderTime(p.DateAddedLast)
-			if err != nil {
-				yield(nil, firebreak.Wrap(firebreak.EINVALID, err, "the server said more=true without next and without a usable "+taxii.HeaderDateAddedLast))
-				return
-			}
-			if !t.After(after) {
-				yield(nil, firebreak.Errorf(firebreak.EINVALID, "collection %q: more=true without next, and %s %q does not advance", clip(collection), taxii.HeaderDateAddedLast, clip(p.DateAddedLast)))
-				return
-			}
-			after, rawAfter, q.Next = t, p.DateAddedLast, ""
-		}
-	}
-}
-
-// parseHeaderTime reads an X-TAXII-Date-Added-* value. Servers differ in precision and a
-// few send an offset instead of Z, so any RFC 3339 form is taken.
-func parseHeaderTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("header absent")
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return t, nil
 }
 
 // endpoint builds <root>/<seg>/.../ with each segment path-escaped. Segments that are empty

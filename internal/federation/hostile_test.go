@@ -1,0 +1,201 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
+	"github.com/firebreak/firebreak/internal/taxii"
+)
+
+// Peers are hostile input: these tests put this hub in front of TAXII servers that
+// misbehave, and check that a sync ends with an error, keeps its position and never
+// hangs.
+
+const (
+	peerCollection = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+	peerInbox      = "52892447-4d7e-4f70-b94d-d7f22742ff63"
+	// requestCap is how many object requests a fake peer answers before it answers 500,
+	// so that a sync that would loop forever ends (with the wrong error) instead of
+	// hanging the test.
+	requestCap = 200
+)
+
+// peerIndicator is a valid TLP:GREEN indicator numbered n.
+func peerIndicator(n int) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["%s"]}`,
+		n, n%256, stix.TLPGreenID))
+}
+
+// fakePeer is a TAXII server whose objects endpoint a test scripts.
+type fakePeer struct {
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	objects func(w http.ResponseWriter, r *http.Request, n int) // n counts object GETs from 1
+	add     func(w http.ResponseWriter, r *http.Request, n int) // n counts POSTs from 1
+	gets    []string                                            // raw queries of object GETs
+	posts   int
+	other   []string // other requests: method and path
+}
+
+func newFakePeer(t *testing.T) *fakePeer {
+	t.Helper()
+	p := &fakePeer{}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", taxii.MediaType)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/api/collections/"+peerCollection+"/objects/":
+			p.gets = append(p.gets, r.URL.RawQuery)
+			if len(p.gets) > requestCap {
+				w.WriteHeader(http.StatusInternalServerError)
+				fmt.Fprint(w, `{"title":"the client looped"}`)
+				return
+			}
+			p.objects(w, r, len(p.gets))
+		case r.Method == http.MethodPost && r.URL.Path == "/api/collections/"+peerInbox+"/objects/":
+			p.posts++
+			p.add(w, r, p.posts)
+		default:
+			p.other = append(p.other, r.Method+" "+r.URL.Path)
+			switch r.URL.Path {
+			case "/api/":
+				fmt.Fprint(w, `{"title":"peer","versions":["application/taxii+json;version=2.1"],"max_content_length":10485760}`)
+			case "/api/collections/":
+				fmt.Fprintf(w, `{"collections":[{"id":%q,"title":"Shared","alias":"shared","can_read":true,"can_write":false},{"id":%q,"title":"Inbox","alias":"inbox","can_read":false,"can_write":true}]}`, peerCollection, peerInbox)
+			default:
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, `{"title":"not found"}`)
+			}
+		}
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *fakePeer) objectGets() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.gets...)
+}
+
+// envelope writes an envelope of objects numbered nums, with headers as name, value pairs.
+func envelope(w http.ResponseWriter, more bool, next string, nums []int, headers ...string) {
+	for i := 0; i+1 < len(headers); i += 2 {
+		w.Header().Set(headers[i], headers[i+1])
+	}
+	env := taxii.Envelope{More: more, Next: next}
+	for _, n := range nums {
+		env.Objects = append(env.Objects, peerIndicator(n))
+	}
+	b, _ := json.Marshal(env)
+	_, _ = w.Write(b)
+}
+
+// localHub is this hub, with the fake peer as its only peer.
+type localHub struct {
+	*benchHub
+	engine *Engine
+	peer   firebreak.Peer
+}
+
+func newLocalHub(t *testing.T, peerURL, dir string) *localHub {
+	t.Helper()
+	org := func(name, country string) firebreak.DeclaredOrganization {
+		return firebreak.DeclaredOrganization{Name: name, Country: country, Type: firebreak.TypeCERT, Status: firebreak.OrgVetted}
+	}
+	h := newBenchHub(t, firebreak.Directory{
+		Hub:           firebreak.Hub{Name: "B", Country: "CA", Operator: "B CERT"},
+		Organizations: []firebreak.DeclaredOrganization{org("B CERT", "CA"), org("provider", "CA")},
+		Users:         []firebreak.DeclaredUser{{Name: "p", Organization: "provider", TokenHash: firebreak.HashToken("provider-token-0123456789")}},
+		Peers:         []firebreak.Peer{{Name: "hub-a", URL: peerURL + "/api/", Country: "CA", Type: firebreak.TypeCERT, Token: "hub-b-token-0123456789", Direction: dir, Interval: time.Hour, MaxTLP: firebreak.TLPGreen}},
+	})
+	peers, err := h.store.Peers(context.Background())
+	if err != nil || len(peers) != 1 {
+		t.Fatalf("peers: %v %v", peers, err)
+	}
+	return &localHub{benchHub: h, engine: New(Options{Store: h.store, Guard: h.guard, PageSize: 2}), peer: peers[0]}
+}
+
+func (h *localHub) state(t *testing.T) firebreak.PeerState {
+	t.Helper()
+	st, err := h.store.PeerState(context.Background(), h.peer.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestPullRefusesToLoop: a peer that would keep a pull going forever makes the sync fail
+// at once with an invalid error, with the cursor at the last good position; the next sync
+// starts from there, not from zero.
+func TestPullRefusesToLoop(t *testing.T) {
+	t1 := "2026-01-01T00:00:01.000000Z"
+	tests := []struct {
+		name     string
+		objects  func(w http.ResponseWriter, r *http.Request, n int)
+		wantNext [2]string // after each run
+		wantDate string
+		resume   string // the query of the second run's first request
+	}{
+		{name: "same next", objects: func(w http.ResponseWriter, r *http.Request, n int) {
+			envelope(w, true, "a", []int{1}, taxii.HeaderDateAddedLast, t1)
+		}, wantNext: [2]string{"a", "a"}, wantDate: t1, resume: "limit=2&next=a"},
+		{name: "next seen before", objects: func(w http.ResponseWriter, r *http.Request, n int) {
+			next := map[string]string{"": "a", "a": "b", "b": "a"}[r.URL.Query().Get("next")]
+			envelope(w, true, next, []int{n}, taxii.HeaderDateAddedLast, t1)
+		}, wantNext: [2]string{"b", "a"}, wantDate: t1, resume: "limit=2&next=b"},
+		{name: "date added does not advance", objects: func(w http.ResponseWriter, r *http.Request, n int) {
+			envelope(w, true, "", []int{1}, taxii.HeaderDateAddedLast, t1)
+		}, wantDate: t1, resume: "added_after=2026-01-01T00%3A00%3A00.999999Z&limit=2"},
+		{name: "refuses every token it gives", objects: func(w http.ResponseWriter, r *http.Request, n int) {
+			if r.URL.Query().Get("next") != "" {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"title":"unknown next"}`)
+				return
+			}
+			envelope(w, true, "b", []int{1}, taxii.HeaderDateAddedLast, t1)
+		}, wantNext: [2]string{"b", "b"}, wantDate: t1, resume: "limit=2&next=b"},
+		{name: "neither next nor date added", objects: func(w http.ResponseWriter, r *http.Request, n int) {
+			envelope(w, true, "", []int{1})
+		}, resume: "limit=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			peer := newFakePeer(t)
+			peer.objects = tt.objects
+			h := newLocalHub(t, peer.srv.URL, firebreak.PeerPull)
+			for run := 1; run <= 2; run++ {
+				before := len(peer.objectGets())
+				_, err := h.engine.Sync(context.Background(), h.peer, nil)
+				if firebreak.ErrorCode(err) != firebreak.EINVALID {
+					t.Fatalf("run %d: error %v, want invalid", run, err)
+				}
+				gets := peer.objectGets()
+				if got := len(gets) - before; got > 4 {
+					t.Errorf("run %d: %d object requests before giving up, want at most 4", run, got)
+				}
+				if run == 2 && len(gets) > before && gets[before] != tt.resume {
+					t.Errorf("run 2 started with %q, want %q (where run 1 stopped)", gets[before], tt.resume)
+				}
+				st := h.state(t)
+				if st.PullNext != tt.wantNext[run-1] || st.PullAddedAfter != tt.wantDate || st.PullComplete {
+					t.Errorf("run %d: cursor next=%q date=%q complete=%v, want next=%q date=%q incomplete",
+						run, st.PullNext, st.PullAddedAfter, st.PullComplete, tt.wantNext[run-1], tt.wantDate)
+				}
+				if st.LastError == "" {
+					t.Errorf("run %d: the failure is not in the peer's state", run)
+				}
+			}
+		})
+	}
+}
