@@ -17,8 +17,9 @@ import (
 // indicators keeps one compiled matcher of every indicator the hub holds (the latest
 // version of each), following the store: versions added since the last look are read by
 // position, so new, revised and revoked indicators change what matches without a
-// rebuild, on every node. Which of its hits a caller may learn is decided per request by
-// the same visibility as every read, so a hidden indicator is a plain no-match.
+// rebuild, on every node. It only finds candidates: each hit is confirmed per request
+// against the version the caller may see, by the same visibility as every read, so a
+// hidden indicator, or a hidden version of one, is a plain no-match.
 type indicators struct {
 	mu    sync.Mutex // serialises refreshes; matching never waits for it
 	m     *match.Matcher
@@ -55,22 +56,9 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 		}
 		inds := make([]match.Indicator, 0, len(page.Objects))
 		for _, o := range page.Objects {
-			var v struct {
-				Name        string    `json:"name"`
-				Pattern     string    `json:"pattern"`
-				PatternType string    `json:"pattern_type"`
-				ValidFrom   time.Time `json:"valid_from"`
-				ValidUntil  time.Time `json:"valid_until"`
-				Revoked     bool      `json:"revoked"`
+			if ind, ok := indicatorOf(o); ok {
+				inds = append(inds, ind)
 			}
-			if json.Unmarshal(o.Raw, &v) != nil {
-				continue
-			}
-			ind := match.Indicator{ID: o.ID, Name: v.Name, ValidFrom: v.ValidFrom, ValidUntil: v.ValidUntil, Revoked: v.Revoked, Seq: o.Seq}
-			if v.PatternType == "stix" {
-				ind.Pattern = v.Pattern
-			} // any other pattern language is not matched here: an empty pattern removes it
-			inds = append(inds, ind)
 		}
 		if len(inds) > 0 {
 			ix.m.Update(inds...) // patterns were checked at ingest; a failure only leaves one out
@@ -82,6 +70,27 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 			return ix.m, nil
 		}
 	}
+}
+
+// indicatorOf reads what the matcher needs of an indicator version. Any pattern language
+// but STIX is not matched here: an empty pattern removes the indicator.
+func indicatorOf(o firebreak.Object) (match.Indicator, bool) {
+	var v struct {
+		Name        string    `json:"name"`
+		Pattern     string    `json:"pattern"`
+		PatternType string    `json:"pattern_type"`
+		ValidFrom   time.Time `json:"valid_from"`
+		ValidUntil  time.Time `json:"valid_until"`
+		Revoked     bool      `json:"revoked"`
+	}
+	if json.Unmarshal(o.Raw, &v) != nil {
+		return match.Indicator{}, false
+	}
+	ind := match.Indicator{ID: o.ID, Name: v.Name, ValidFrom: v.ValidFrom, ValidUntil: v.ValidUntil, Revoked: v.Revoked, Seq: o.Seq}
+	if v.PatternType == "stix" {
+		ind.Pattern = v.Pattern
+	}
+	return ind, true
 }
 
 // MaxMatchObservables caps one match request.
@@ -100,37 +109,52 @@ func (g *Guard) Match(ctx context.Context, obs []match.Observable) ([]MatchHit, 
 	if err != nil {
 		return nil, err
 	}
+	// The hub-wide matcher holds the latest version of each indicator, which the caller
+	// may not be allowed to see (a provider may share an older version more widely than
+	// the latest). It only finds candidates: the observables that hit are matched again
+	// against the versions the caller may see, as it may see them now, so that a hit
+	// never comes from a pattern or a name the caller could not read.
 	var hits []match.Hit
+	var cands []match.Observable
 	for _, o := range obs {
-		hits = m.Match(o, hits)
+		n := len(hits)
+		if hits = m.Match(o, hits); len(hits) > n {
+			cands = append(cands, o)
+		}
 	}
 	if len(hits) == 0 {
 		return []MatchHit{}, nil
 	}
-	// Keep only the indicators the caller may see, as it may see them now.
 	var ids []string
 	for _, h := range hits {
 		ids = append(ids, h.IndicatorID)
 	}
 	ids = sortedSet(ids)
-	visible := map[string]bool{}
+	visible := match.NewMatcher()
+	visible.SetClock(g.opts.Clock.Now)
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		page, err := g.Objects(ctx, firebreak.AliasShared, firebreak.ObjectFilter{IDs: ids[:n], Types: []string{"indicator"}, Limit: n, MetadataOnly: true})
+		page, err := g.Objects(ctx, firebreak.AliasShared, firebreak.ObjectFilter{IDs: ids[:n], Types: []string{"indicator"}, Limit: n})
 		if err != nil {
 			return nil, err
 		}
+		inds := make([]match.Indicator, 0, len(page.Objects))
 		for _, o := range page.Objects {
-			visible[o.ID] = true
+			if ind, ok := indicatorOf(o); ok {
+				inds = append(inds, ind)
+			}
 		}
+		visible.Update(inds...)
 		ids = ids[n:]
+	}
+	hits = hits[:0]
+	for _, o := range cands {
+		hits = visible.Match(o, hits)
 	}
 	out := make([]MatchHit, 0, len(hits))
 	for _, h := range hits {
-		if visible[h.IndicatorID] {
-			o := h.Observable
-			out = append(out, MatchHit{Indicator: h.IndicatorID, Name: h.Name, Observable: Observed{Type: o.Type, Path: o.Path, Value: o.Value}})
-		}
+		o := h.Observable
+		out = append(out, MatchHit{Indicator: h.IndicatorID, Name: h.Name, Observable: Observed{Type: o.Type, Path: o.Path, Value: o.Value}})
 	}
 	return out, nil
 }
