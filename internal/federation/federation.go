@@ -26,6 +26,7 @@ import (
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/metrics"
 	"github.com/firebreak/firebreak/internal/policy"
+	"github.com/firebreak/firebreak/internal/taxii"
 	"github.com/firebreak/firebreak/internal/taxiiclient"
 )
 
@@ -242,6 +243,18 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 			}
 			if progress != nil {
 				progress(len(page.Objects), 0)
+			}
+		}
+		if page.DateAddedLast != "" {
+			if _, _, err := taxiiclient.ParseDateAdded(page.DateAddedLast); err != nil {
+				v := page.DateAddedLast
+				if len(v) > 64 {
+					v = v[:64] + "…" // the peer's text, in our log
+				}
+				// The pager kept the last good date added: the next pull asks from there
+				// (taking this page again, which changes nothing) rather than from zero.
+				e.opts.Logger.Warn("federation: the peer's date added is not a timestamp; the cursor stays where it was",
+					"peer", peer.Name, "header", taxii.HeaderDateAddedLast, "value", v)
 			}
 		}
 		pos := pager.Position()

@@ -1,11 +1,14 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,4 +201,79 @@ func TestPullRefusesToLoop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPullDateAddedForms: a peer's X-TAXII-Date-Added-Last with a UTC offset or another
+// precision is taken as the instant it names (kept in UTC, precision kept), and one that
+// is not a timestamp leaves the cursor where it was and is reported; neither makes the
+// next pull start from zero.
+func TestPullDateAddedForms(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string // X-TAXII-Date-Added-Last of each run's page ("" for none)
+		want    []string // the cursor after each run
+		queries []string // each run's request
+		warn    bool     // a warning is logged
+	}{
+		{name: "offset",
+			headers: []string{"2026-01-01T02:00:01.5+02:00", "2026-01-01T02:00:02.000000001+02:00"},
+			want:    []string{"2026-01-01T00:00:01.5Z", "2026-01-01T00:00:02.000000001Z"},
+			queries: []string{"limit=2", "added_after=2026-01-01T00%3A00%3A01.5Z&limit=2"}},
+		{name: "nanoseconds",
+			headers: []string{"2026-01-01T00:00:01.123456789Z", ""},
+			want:    []string{"2026-01-01T00:00:01.123456789Z", "2026-01-01T00:00:01.123456789Z"},
+			queries: []string{"limit=2", "added_after=2026-01-01T00%3A00%3A01.123456789Z&limit=2"}},
+		{name: "garbage keeps the cursor",
+			headers: []string{"2026-01-01T00:00:01.000000Z", "yesterday", ""},
+			want:    []string{"2026-01-01T00:00:01.000000Z", "2026-01-01T00:00:01.000000Z", "2026-01-01T00:00:01.000000Z"},
+			queries: []string{"limit=2", "added_after=2026-01-01T00%3A00%3A01.000000Z&limit=2", "added_after=2026-01-01T00%3A00%3A01.000000Z&limit=2"},
+			warn:    true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			peer := newFakePeer(t)
+			peer.objects = func(w http.ResponseWriter, r *http.Request, n int) {
+				var h []string
+				if v := tt.headers[n-1]; v != "" {
+					h = []string{taxii.HeaderDateAddedLast, v}
+				}
+				envelope(w, false, "", []int{n}, h...)
+			}
+			h := newLocalHub(t, peer.srv.URL, firebreak.PeerPull)
+			var logs syncBuffer
+			h.engine = New(Options{Store: h.store, Guard: h.guard, PageSize: 2, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			for run := range tt.headers {
+				if _, err := h.engine.Sync(context.Background(), h.peer, nil); err != nil {
+					t.Fatalf("run %d: %v", run+1, err)
+				}
+				if st := h.state(t); st.PullAddedAfter != tt.want[run] || !st.PullComplete {
+					t.Errorf("run %d: cursor %q complete=%v, want %q complete", run+1, st.PullAddedAfter, st.PullComplete, tt.want[run])
+				}
+			}
+			if got := peer.objectGets(); fmt.Sprint(got) != fmt.Sprint(tt.queries) {
+				t.Errorf("requests %q, want %q", got, tt.queries)
+			}
+			if got := strings.Contains(logs.String(), "not a timestamp"); got != tt.warn {
+				t.Errorf("warning logged: %v, want %v (log %q)", got, tt.warn, logs.String())
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
