@@ -14,8 +14,8 @@ import (
 // an indicator before the hub releases a breakdown of them.
 const DefaultSightingsK = 3
 
-// contribution is what one sighting (its latest version) adds to its indicator's
-// aggregate.
+// contribution is what one sighting (the version its reader may see) adds to its
+// indicator's aggregate.
 type contribution struct {
 	indicator   string
 	org         int64
@@ -23,16 +23,17 @@ type contribution struct {
 	first, last time.Time
 }
 
-// sightings aggregates the sightings held in the store per indicator, kept up to date by
-// reading the sighting versions added since the last look (on every node's behalf).
+// sightings indexes the sightings held in the store by the indicators they name, kept up
+// to date by reading the sighting versions added since the last look (on every node's
+// behalf). It only says which sightings to look at: what an aggregate counts is read
+// through the reader's own visibility, so that a sighting deleted since, or one the reader
+// may not see, counts for nothing.
 type sightings struct {
 	// mu is held across a refresh and the read of its result: concurrent requests would
 	// otherwise write the same maps at once.
-	mu     sync.Mutex
-	after  firebreak.Cursor
-	byID   map[string]contribution   // sighting id -> its latest contribution
-	latest map[string]string         // sighting id -> version key of that contribution
-	agg    map[string][]contribution // indicator -> contributions
+	mu    sync.Mutex
+	after firebreak.Cursor
+	of    map[string]map[string]bool // indicator -> ids of sightings a version of which names it
 }
 
 // SightingAggregate is what the hub releases about the sightings of one indicator.
@@ -50,65 +51,94 @@ type SightingAggregate struct {
 	LastSeen         *time.Time `json:"last_seen,omitempty"`
 }
 
-// sightingsOf returns the contributions to an indicator's aggregate, after reading the
-// sighting versions added since the last call.
-func (g *Guard) sightingsOf(ctx context.Context, indicator string) ([]contribution, error) {
+// sightingsOf returns the ids of the sightings any version of which names indicator,
+// sorted, after reading the sighting versions added since the last call.
+func (g *Guard) sightingsOf(ctx context.Context, indicator string) ([]string, error) {
 	s := &g.sight
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := g.refreshSightings(ctx, s); err != nil {
-		return nil, err
-	}
-	return slices.Clone(s.agg[indicator]), nil
-}
-
-// refreshSightings reads the sighting versions added since the last call into s, whose
-// lock the caller holds.
-func (g *Guard) refreshSightings(ctx context.Context, s *sightings) error {
-	if s.byID == nil {
-		s.byID, s.latest, s.agg = map[string]contribution{}, map[string]string{}, map[string][]contribution{}
+	if s.of == nil {
+		s.of = map[string]map[string]bool{}
 	}
 	for {
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
 			Types: []string{"sighting"}, After: s.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, o := range page.Objects {
 			var v struct {
-				Of        string `json:"sighting_of_ref"`
-				Count     *int64 `json:"count"`
-				FirstSeen string `json:"first_seen"`
-				LastSeen  string `json:"last_seen"`
-				Created   string `json:"created"`
-				Modified  string `json:"modified"`
+				Of string `json:"sighting_of_ref"`
 			}
 			if json.Unmarshal(o.Raw, &v) != nil || v.Of == "" {
 				continue
 			}
-			key := v.Modified
-			if prev, ok := s.latest[o.ID]; ok && prev >= key {
-				continue // an older version arriving later changes nothing
+			if s.of[v.Of] == nil {
+				s.of[v.Of] = map[string]bool{}
 			}
-			c := contribution{indicator: v.Of, org: o.Provider, count: 1}
-			if v.Count != nil {
-				c.count = max(*v.Count, 0)
-			}
-			c.first, _ = time.Parse(time.RFC3339Nano, firstOf(v.FirstSeen, v.Created))
-			c.last, _ = time.Parse(time.RFC3339Nano, firstOf(v.LastSeen, v.FirstSeen, v.Created))
-			if old, ok := s.byID[o.ID]; ok {
-				s.agg[old.indicator] = slices.DeleteFunc(s.agg[old.indicator], func(x contribution) bool { return x == old })
-			}
-			s.byID[o.ID], s.latest[o.ID] = c, key
-			s.agg[c.indicator] = append(s.agg[c.indicator], c)
+			s.of[v.Of][o.ID] = true
 		}
 		if len(page.Objects) > 0 {
 			s.after = page.Next
 		}
 		if !page.More {
-			return nil
+			break
 		}
 	}
+	ids := make([]string, 0, len(s.of[indicator]))
+	for id := range s.of[indicator] {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// contributions reads the sightings among ids that the caller may see, each in the latest
+// version it may see, and returns what those that name indicator add to its aggregate.
+func (g *Guard) contributions(ctx context.Context, indicator string, ids []string) ([]contribution, error) {
+	var out []contribution
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		f := firebreak.ObjectFilter{IDs: ids[:n], Types: []string{"sighting"}, Limit: n}
+		ids = ids[n:]
+		for {
+			page, err := g.Objects(ctx, firebreak.AliasShared, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page.Objects {
+				if c, ok := contributionOf(o); ok && c.indicator == indicator {
+					out = append(out, c)
+				}
+			}
+			if !page.More {
+				break
+			}
+			f.After = page.Next
+		}
+	}
+	return out, nil
+}
+
+// contributionOf reads one sighting version as its reader received it.
+func contributionOf(o firebreak.Object) (contribution, bool) {
+	var v struct {
+		Of        string `json:"sighting_of_ref"`
+		Count     *int64 `json:"count"`
+		FirstSeen string `json:"first_seen"`
+		LastSeen  string `json:"last_seen"`
+		Created   string `json:"created"`
+	}
+	if json.Unmarshal(o.Raw, &v) != nil || v.Of == "" {
+		return contribution{}, false
+	}
+	c := contribution{indicator: v.Of, org: o.Provider, count: 1}
+	if v.Count != nil {
+		c.count = max(*v.Count, 0)
+	}
+	c.first, _ = time.Parse(time.RFC3339Nano, firstOf(v.FirstSeen, v.Created))
+	c.last, _ = time.Parse(time.RFC3339Nano, firstOf(v.LastSeen, v.FirstSeen, v.Created))
+	return c, true
 }
 
 func firstOf(vs ...string) string {
@@ -121,8 +151,9 @@ func firstOf(vs ...string) string {
 }
 
 // Sightings returns the aggregate of an indicator's sightings to a caller who may see the
-// indicator (to anyone else it does not exist). Figures are released only when at least k
-// distinct organisations reported sightings, so that no single member can be singled out;
+// indicator (to anyone else it does not exist). It counts the sightings that exist now and
+// that the caller may see. Figures are released only when at least k distinct
+// organisations reported sightings, so that no single member can be singled out;
 // the indicator's provider always learns the count and the first and last seen.
 func (g *Guard) Sightings(ctx context.Context, indicator string) (SightingAggregate, error) {
 	p, d, err := g.caller(ctx)
@@ -136,7 +167,11 @@ func (g *Guard) Sightings(ctx context.Context, indicator string) (SightingAggreg
 	if len(page.Objects) == 0 {
 		return SightingAggregate{}, firebreak.Errorf(firebreak.ENOTFOUND, "no indicator %s", clip(indicator))
 	}
-	cs, err := g.sightingsOf(ctx, indicator)
+	ids, err := g.sightingsOf(ctx, indicator)
+	if err != nil {
+		return SightingAggregate{}, err
+	}
+	cs, err := g.contributions(ctx, indicator, ids)
 	if err != nil {
 		return SightingAggregate{}, err
 	}

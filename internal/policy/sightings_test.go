@@ -72,3 +72,37 @@ func TestSightingsConcurrentRefresh(t *testing.T) {
 		t.Errorf("the provider's count = %d, want %d", got.Count, want)
 	}
 }
+
+// TestSightingsCountOnlyWhatTheReaderMaySee: an aggregate counts the sightings that still
+// exist and that its reader may see, nothing else.
+func TestSightingsCountOnlyWhatTheReaderMaySee(t *testing.T) {
+	h := newHub(t)
+	co, dept, op := h.as("co-token-0123456789"), h.as("dept-token-0123456789"), h.as("op-token-0123456789")
+	h.submit(co, sharedIndicator(1, "192.0.2.1"))
+	h.submit(op, sighting(1, 1, 1, stix.TLPClearID))
+	h.submit(co, sighting(2, 1, 1, stix.TLPClearID))
+	h.submit(dept, sighting(3, 1, 1, stix.TLPClearID))
+	// Seen by the operators only (proprietary): nobody else may count it.
+	h.submit(op, json.RawMessage(restrictiveMark), json.RawMessage(fmt.Sprintf(`{"type":"sighting","spec_version":"2.1","id":"sighting--00000000-0000-4000-8000-000000000004","created":"2026-01-02T00:00:00.000Z","modified":"2026-01-02T00:00:00.000Z","sighting_of_ref":"%s","count":50,"first_seen":"2025-06-01T00:00:00Z","last_seen":"2026-06-01T00:00:00Z","object_marking_refs":["%s","marking-definition--00000000-0000-4000-8000-0000000000c1"]}`, indicatorID(1), stix.TLPAmberID)))
+	check := func(name string, ctx context.Context, wantBreakdown bool, wantCount int64, wantOrgs int) {
+		t.Helper()
+		got, err := h.guard.Sightings(ctx, indicatorID(1))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got.Breakdown != wantBreakdown || got.Count != wantCount || got.Organizations != wantOrgs {
+			t.Errorf("%s: breakdown %v, count %d, organizations %d; want %v, %d, %d", name, got.Breakdown, got.Count, got.Organizations, wantBreakdown, wantCount, wantOrgs)
+		}
+		if got.LastSeen != nil && (got.LastSeen.Year() != 2026 || got.LastSeen.Month() != 1) {
+			t.Errorf("%s: last seen %v comes from a sighting the reader may not see", name, got.LastSeen)
+		}
+	}
+	check("reader, all visible sightings", dept, true, 3, 3)
+	check("provider", co, true, 3, 3)
+	// The department deletes its sighting: two organisations are left, under k.
+	if err := h.guard.Delete(dept, firebreak.AliasMine, "sighting--00000000-0000-4000-8000-000000000003", firebreak.VersionFilter{All: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("reader, after a deletion", dept, false, 0, 0)
+	check("provider, after a deletion", co, false, 2, 0)
+}
