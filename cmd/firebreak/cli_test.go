@@ -94,6 +94,7 @@ func TestCLIErrors(t *testing.T) {
 		{"postgres without audit key", []string{"serve", "--store", "postgres://firebreak@127.0.0.1:1/none?connect_timeout=1"}, 2, "audit_key"},
 		{"export without org", []string{"export"}, 2, "--org"},
 		{"missing file", []string{"apply", "-f", "/nonexistent/hub.json", "--data", "/tmp/x"}, 1, "no such file"},
+		{"missing hashed set", []string{"match", "--set", "/nonexistent/set.json"}, 1, "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

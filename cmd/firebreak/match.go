@@ -63,7 +63,9 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if *setFile != "" {
 		set, err = loadSet(*setFile)
-		n = set.indicators
+		if set != nil {
+			n = set.indicators
+		}
 	} else if *hubURL != "" {
 		client, err = taxiiclient.New(strings.TrimSuffix(*hubURL, "/")+"/api/", taxiiclient.Options{Token: *token})
 		if err != nil {
