@@ -296,27 +296,20 @@ func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 			inbox = col.ID
 		}
 		for _, batch := range split(page.Objects, maxLen) {
-			raws := make([]json.RawMessage, len(batch))
-			for i, o := range batch {
-				raws[i] = o.Raw
+			if len(batch) == 1 && maxLen > 0 && envelopeSize(batch) > maxLen {
+				// The peer said it takes no envelope this large: sending it would only
+				// earn a 413, every round.
+				e.refusedTooLarge(peer, res, batch[0], "over the peer's max_content_length")
+				st.PushAfter = firebreak.CursorOf(batch[0])
+				if err := e.opts.Store.PutPeerState(ctx, *st); err != nil {
+					return err
+				}
+				if progress != nil {
+					progress(0, 1)
+				}
+				continue
 			}
-			res.Requests++
-			s, err := c.AddObjects(ctx, inbox, raws)
-			if err != nil {
-				return err
-			}
-			res.Out += s.SuccessCount + s.PendingCount
-			res.Rejected += s.FailureCount
-			st.Out += int64(s.SuccessCount + s.PendingCount)
-			e.objects.Add(uint64(s.SuccessCount+s.PendingCount), peer.Name, "out")
-			for _, f := range s.Failures {
-				e.opts.Logger.Warn("object refused by peer", "peer", peer.Name, "id", f.ID, "reason", f.Message)
-			}
-			if progress != nil {
-				progress(0, len(batch))
-			}
-			st.PushAfter = firebreak.CursorOf(batch[len(batch)-1])
-			if err := e.opts.Store.PutPeerState(ctx, *st, e.record(peer, firebreak.AuditFederationPush, len(batch))); err != nil {
+			if err := e.send(ctx, c, inbox, peer, st, res, batch, progress); err != nil {
 				return err
 			}
 		}
@@ -324,6 +317,60 @@ func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 			return nil
 		}
 	}
+}
+
+// send pushes one batch and moves the push cursor past it. A 413 from the peer (its real
+// limit is below what it advertised) halves the batch until the object it cannot take is
+// alone; that one is counted as rejected and passed over, so that it does not block every
+// later push.
+func (e *Engine) send(ctx context.Context, c *taxiiclient.Client, inbox string, peer firebreak.Peer, st *firebreak.PeerState, res *Result, batch []firebreak.Object, progress Progress) error {
+	raws := make([]json.RawMessage, len(batch))
+	for i, o := range batch {
+		raws[i] = o.Raw
+	}
+	res.Requests++
+	s, err := c.AddObjects(ctx, inbox, raws)
+	switch {
+	case taxiiclient.StatusCode(err) == http.StatusRequestEntityTooLarge && len(batch) > 1:
+		h := len(batch) / 2
+		if err := e.send(ctx, c, inbox, peer, st, res, batch[:h], progress); err != nil {
+			return err
+		}
+		return e.send(ctx, c, inbox, peer, st, res, batch[h:], progress)
+	case taxiiclient.StatusCode(err) == http.StatusRequestEntityTooLarge:
+		// Sent and refused: recorded as a batch like any other, and passed over.
+		e.refusedTooLarge(peer, res, batch[0], "the peer answered 413")
+	case err != nil:
+		return err
+	default:
+		res.Out += s.SuccessCount + s.PendingCount
+		res.Rejected += s.FailureCount
+		st.Out += int64(s.SuccessCount + s.PendingCount)
+		e.objects.Add(uint64(s.SuccessCount+s.PendingCount), peer.Name, "out")
+		for _, f := range s.Failures {
+			e.opts.Logger.Warn("object refused by peer", "peer", peer.Name, "id", f.ID, "reason", f.Message)
+		}
+	}
+	if progress != nil {
+		progress(0, len(batch))
+	}
+	st.PushAfter = firebreak.CursorOf(batch[len(batch)-1])
+	return e.opts.Store.PutPeerState(ctx, *st, e.record(peer, firebreak.AuditFederationPush, len(batch)))
+}
+
+// refusedTooLarge reports an object the peer cannot take for its size, as a refusal.
+func (e *Engine) refusedTooLarge(peer firebreak.Peer, res *Result, o firebreak.Object, why string) {
+	res.Rejected++
+	e.opts.Logger.Warn("object refused by peer", "peer", peer.Name, "id", o.ID, "bytes", len(o.Raw), "reason", "too large: "+why)
+}
+
+// envelopeSize is the size of the envelope AddObjects sends for objs.
+func envelopeSize(objs []firebreak.Object) int64 {
+	n := int64(len(`{"objects":[]}`))
+	for _, o := range objs {
+		n += int64(len(o.Raw) + 1)
+	}
+	return n
 }
 
 // split cuts a page into envelopes that fit the peer's max_content_length.

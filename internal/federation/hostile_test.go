@@ -46,12 +46,13 @@ type fakePeer struct {
 	add     func(w http.ResponseWriter, r *http.Request, n int) // n counts POSTs from 1
 	gets    []string                                            // raw queries of object GETs
 	posts   int
+	maxLen  int      // the advertised max_content_length (default 10 MiB)
 	other   []string // other requests: method and path
 }
 
 func newFakePeer(t *testing.T) *fakePeer {
 	t.Helper()
-	p := &fakePeer{}
+	p := &fakePeer{maxLen: 10 << 20}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", taxii.MediaType)
 		p.mu.Lock()
@@ -72,7 +73,7 @@ func newFakePeer(t *testing.T) *fakePeer {
 			p.other = append(p.other, r.Method+" "+r.URL.Path)
 			switch r.URL.Path {
 			case "/api/":
-				fmt.Fprint(w, `{"title":"peer","versions":["application/taxii+json;version=2.1"],"max_content_length":10485760}`)
+				fmt.Fprintf(w, `{"title":"peer","versions":["application/taxii+json;version=2.1"],"max_content_length":%d}`, p.maxLen)
 			case "/api/collections/":
 				fmt.Fprintf(w, `{"collections":[{"id":%q,"title":"Shared","alias":"shared","can_read":true,"can_write":false},{"id":%q,"title":"Inbox","alias":"inbox","can_read":false,"can_write":true}]}`, peerCollection, peerInbox)
 			default:
@@ -89,6 +90,12 @@ func (p *fakePeer) objectGets() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.gets...)
+}
+
+func (p *fakePeer) postCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.posts
 }
 
 // envelope writes an envelope of objects numbered nums, with headers as name, value pairs.
@@ -276,4 +283,101 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// submit stores objects in the local hub as its member "provider".
+func (h *localHub) submit(t *testing.T, objs ...json.RawMessage) {
+	t.Helper()
+	p, err := h.guard.PrincipalFor(context.Background(), "provider")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.guard.Import(firebreak.NewContext(context.Background(), p), firebreak.AliasInbox, objs)
+	if err != nil || len(st.Failures) != 0 {
+		t.Fatalf("submit: %+v %v", st, err)
+	}
+}
+
+// bigIndicator is a valid indicator numbered n with a description of size bytes.
+func bigIndicator(n, size int) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"C2","description":"%s","pattern":"[ipv4-addr:value = '198.51.100.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["%s"]}`,
+		n, strings.Repeat("x", size), n%256, stix.TLPGreenID))
+}
+
+// TestPushTooLarge: an object the peer cannot take (it answers 413, or the object is over
+// its advertised max_content_length) is counted as rejected and passed over; the others
+// go, and the next push does not try it again.
+func TestPushTooLarge(t *testing.T) {
+	const big = "indicator--00000000-0000-4000-8000-000000000002"
+	tests := []struct {
+		name    string
+		maxLen  int
+		sentBig bool // the big object reaches the peer
+	}{
+		{name: "peer answers 413", maxLen: 10 << 20, sentBig: true},
+		{name: "over the advertised max_content_length", maxLen: 4000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			peer := newFakePeer(t)
+			peer.maxLen = tt.maxLen
+			var mu sync.Mutex
+			var got []string // ids the peer took
+			sentBig := false
+			peer.add = func(w http.ResponseWriter, r *http.Request, n int) {
+				var env taxii.Envelope
+				if err := json.NewDecoder(r.Body).Decode(&env); err != nil {
+					w.WriteHeader(http.StatusBadRequest)
+					return
+				}
+				var ids []string
+				for _, o := range env.Objects {
+					var v struct{ ID string }
+					_ = json.Unmarshal(o, &v)
+					if v.ID == big {
+						mu.Lock()
+						sentBig = true
+						mu.Unlock()
+						w.WriteHeader(http.StatusRequestEntityTooLarge)
+						fmt.Fprint(w, `{"title":"too large"}`)
+						return
+					}
+					ids = append(ids, v.ID)
+				}
+				mu.Lock()
+				got = append(got, ids...)
+				mu.Unlock()
+				w.WriteHeader(http.StatusAccepted)
+				fmt.Fprintf(w, `{"id":"s%d","status":"complete","total_count":%d,"success_count":%d,"failure_count":0,"pending_count":0}`, n, len(ids), len(ids))
+			}
+			h := newLocalHub(t, peer.srv.URL, firebreak.PeerPush)
+			h.submit(t, peerIndicator(1), bigIndicator(2, 5000), peerIndicator(3))
+			res, err := h.engine.Sync(context.Background(), h.peer, nil)
+			if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			if res.Out != 2 || res.Rejected != 1 {
+				t.Errorf("sent %d and rejected %d, want 2 and 1", res.Out, res.Rejected)
+			}
+			mu.Lock()
+			want := []string{"indicator--00000000-0000-4000-8000-000000000001", "indicator--00000000-0000-4000-8000-000000000003"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("the peer took %v, want %v", got, want)
+			}
+			if sentBig != tt.sentBig {
+				t.Errorf("the big object was sent: %v, want %v", sentBig, tt.sentBig)
+			}
+			mu.Unlock()
+			posts := peer.postCount()
+			if res, err := h.engine.Sync(context.Background(), h.peer, nil); err != nil || res.Out != 0 || res.Rejected != 0 {
+				t.Errorf("second sync: %+v %v, want nothing to do", res, err)
+			}
+			if n := peer.postCount() - posts; n != 0 {
+				t.Errorf("the second sync posted %d times, want 0", n)
+			}
+			if st := h.state(t); st.Out != 2 {
+				t.Errorf("state counts %d objects out, want 2", st.Out)
+			}
+		})
+	}
 }
