@@ -2,20 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/firebreak/firebreak/internal/apply"
-	"github.com/firebreak/firebreak/internal/sqlite"
 )
 
 func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("apply", stderr)
 	file := fs.String("f", "", "declaration file to apply (- for standard input)")
 	s := newSettings(fs, "data", "store")
 	if err := fs.Parse(args); err != nil {
@@ -28,25 +22,20 @@ func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	var r io.Reader = stdin
-	if *file != "-" {
-		f, err := os.Open(*file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+	r, err := openInput(*file, stdin)
+	if err != nil {
+		return err
 	}
+	defer r.Close()
 	d, err := apply.Parse(r)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *file, err)
 	}
 	// apply is how a hub is first declared, so it may create the store; it says so, so
 	// that a mistyped --data is seen at once.
-	created := false
-	if c.Store == "" {
-		_, err := os.Stat(filepath.Join(c.Data, sqlite.FileName))
-		created = errors.Is(err, os.ErrNotExist)
+	created, err := hubMissing(c)
+	if err != nil {
+		return err
 	}
 	store, err := openStore(ctx, c)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,8 +39,7 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError("audit: give a subcommand: verify, export or key")
 	}
 	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("audit "+sub, stderr)
 	s := newSettings(fs, "data", "store", "audit-key")
 	var file, keyFile, out *string
 	switch sub {
@@ -92,16 +90,7 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if sub == "export" {
-		var w io.Writer = stdout
-		if *out != "-" {
-			f, err := os.Create(*out)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			w = f
-		}
-		return audit.Export(ctx, store, w, trusted)
+		return writeOutput(*out, stdout, func(w io.Writer) error { return audit.Export(ctx, store, w, trusted) })
 	}
 	rep, err := audit.Verify(ctx, store, trusted)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,8 +16,7 @@ import (
 // backup of the whole store (see firebreak.BackupHeader), taken from one snapshot while
 // the hub runs.
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("backup", stderr)
 	s := newSettings(fs, "data", "store")
 	out := fs.String("out", "", "file to write the backup to, put in place only once it is complete (- for standard output); "+
 		"it holds the hub's secrets and peer tokens: keep it like the database")
@@ -63,11 +61,8 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	report := stdout
 	if *out == "-" {
 		report = stderr // standard output is the backup
-		err = write(stdout)
-	} else {
-		err = writeAtomically(*out, write)
 	}
-	if err != nil {
+	if err := writeOutput(*out, stdout, write); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(report, "backed up %s to %s: %s\n", describeStore(c), *out, describeCounts(counts))
@@ -77,8 +72,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // restoreCmd is `firebreak restore [--data DIR | --store URL] FILE|-`: fills an empty store
 // with a backup, all or nothing.
 func restoreCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("restore", stderr)
 	s := newSettings(fs, "data", "store")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,15 +86,11 @@ func restoreCmd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	// The backup is opened before the store, so that a wrong file name creates nothing.
-	var r io.Reader = stdin
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+	r, err := openInput(file, stdin)
+	if err != nil {
+		return err
 	}
+	defer r.Close()
 	br, err := firebreak.NewBackupReader(r)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)

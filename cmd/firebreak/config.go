@@ -343,9 +343,6 @@ func (c Config) defaultTLP() firebreak.TLP {
 	return t
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet() *flag.FlagSet {
-	fs := flag.NewFlagSet("firebreak", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
-}
+// newFlagSet returns a flag set that reports errors instead of exiting, and prints
+// nothing.
+func newFlagSet() *flag.FlagSet { return newFlags("firebreak", io.Discard) }

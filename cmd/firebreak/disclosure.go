@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -21,8 +20,7 @@ func disclosureCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return usageError("disclosure: give a subcommand: list, request, grant, refuse or report")
 	}
 	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("disclosure "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("disclosure "+sub, stderr)
 	s := newSettings(fs, "data", "store")
 	org := fs.String("org", "", "the organisation acting (list: default the hub operator)")
 	id := fs.String("id", "", "grant, refuse: the request")
@@ -46,12 +44,11 @@ func disclosureCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	store, err := openExistingStore(ctx, c)
+	store, g, err := openGuarded(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	g := guardFor(store, c, nil)
 	if sub == "report" {
 		rows, err := g.Transparency(ctx)
 		if err != nil {
@@ -64,19 +61,12 @@ func disclosureCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 			}
 		})
 	}
-	var p *firebreak.Principal
-	if *org == "" {
-		if sub != "list" {
-			return usageError("disclosure " + sub + ": --org is required")
-		}
-		p, err = g.OperatorPrincipal(ctx)
-	} else {
-		p, err = g.PrincipalFor(ctx, *org)
+	if *org == "" && sub != "list" {
+		return usageError("disclosure " + sub + ": --org is required")
 	}
-	if err != nil {
+	if ctx, err = actingAs(ctx, g, *org); err != nil {
 		return err
 	}
-	ctx = firebreak.NewContext(ctx, p)
 	ids := splitList(*objects)
 	var out any
 	switch sub {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,8 +18,7 @@ import (
 )
 
 func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fset := flag.NewFlagSet("import", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := newFlags("import", stderr)
 	org := fset.String("org", "", "organisation that provides the objects (default: the hub's operator organisation)")
 	coll := fset.String("collection", firebreak.AliasInbox, "collection to write to: inbox or circle-<name>")
 	batch := fset.Int("batch", 1000, "objects stored per transaction")
@@ -42,12 +40,11 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	store, err := openExistingStore(ctx, c)
+	store, guard, err := openGuarded(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	guard := guardFor(store, c, nil)
 	name := *org
 	if name == "" {
 		hub, err := guard.Hub(ctx)
@@ -59,11 +56,9 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		name = hub.Operator
 	}
-	p, err := guard.PrincipalFor(ctx, name)
-	if err != nil {
+	if ctx, err = actingAs(ctx, guard, name); err != nil {
 		return err
 	}
-	ctx = firebreak.NewContext(ctx, p)
 
 	bar := newProgress(stderr, "import", total)
 	im := &importer{guard: guard, coll: *coll, batch: *batch, stderr: stderr, bar: bar}
@@ -144,15 +139,11 @@ type importer struct {
 
 // file streams one file into the store in batches.
 func (im *importer) file(ctx context.Context, name string, stdin io.Reader) error {
-	var r io.Reader = stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+	r, err := openInput(name, stdin)
+	if err != nil {
+		return err
 	}
+	defer r.Close()
 	rd := stix.NewReader(countingReader{r: r, p: im.bar})
 	var pending []json.RawMessage
 	flush := func() error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,8 +21,7 @@ import (
 // matchCmd is `firebreak match`: match logs against the indicators a member may see, from
 // a hub over TAXII (--hub, --token) or from a local store (--data, --org).
 func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("match", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("match", stderr)
 	hubURL := fs.String("hub", "", "hub base URL (its TAXII API root is HUB/api/); with --token")
 	token := fs.String("token", "", "API token for --hub (env FIREBREAK_TOKEN)")
 	org := fs.String("org", "", "with --data: match as this organisation")
@@ -56,7 +54,8 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var n int
 	var err error
 	var set *hashedSet
-	if *report && *hubURL != "" {
+	// One client, for loading the indicators or reporting the sightings or both.
+	if *hubURL != "" && (*report || *setFile == "") {
 		if client, err = taxiiclient.New(strings.TrimSuffix(*hubURL, "/")+"/api/", taxiiclient.Options{Token: *token}); err != nil {
 			return err
 		}
@@ -67,10 +66,6 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			n = set.indicators
 		}
 	} else if *hubURL != "" {
-		client, err = taxiiclient.New(strings.TrimSuffix(*hubURL, "/")+"/api/", taxiiclient.Options{Token: *token})
-		if err != nil {
-			return err
-		}
 		n, err = loadRemote(ctx, client, m)
 	} else {
 		c, lerr := s.load()
@@ -99,47 +94,49 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	agg := map[string]*seen{}
 	var lines, hitCount int64
 	for _, f := range files {
-		var r io.Reader = stdin
-		if f != "-" {
-			fh, err := os.Open(f)
+		// One file at a time, each closed before the next is opened.
+		err := func() error {
+			r, err := openInput(f, stdin)
 			if err != nil {
 				return err
 			}
-			defer fh.Close()
-			r = fh
-		}
-		rd, err := newLogReader(*format, countingReader{r: r, p: bar}, *mapping, *path)
+			defer r.Close()
+			rd, err := newLogReader(*format, countingReader{r: r, p: bar}, *mapping, *path)
+			if err != nil {
+				return err
+			}
+			var hits []match.Hit
+			for {
+				ev, err := rd.Next()
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				if err != nil {
+					bar.finish()
+					fmt.Fprintf(stderr, "%s: %v\n", f, err) // a bad line is reported and skipped
+					continue
+				}
+				lines++
+				bar.add(0, 1)
+				if set != nil {
+					hits = set.match(ev, hits[:0])
+				} else {
+					hits = m.MatchEvent(ev, hits[:0])
+				}
+				for _, h := range hits {
+					hitCount++
+					printHit(out, *asJSON, f, ev, h)
+					a := agg[h.IndicatorID]
+					if a == nil {
+						a = &seen{}
+						agg[h.IndicatorID] = a
+					}
+					a.add(ev.Time)
+				}
+			}
+		}()
 		if err != nil {
 			return err
-		}
-		var hits []match.Hit
-		for {
-			ev, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				bar.finish()
-				fmt.Fprintf(stderr, "%s: %v\n", f, err) // a bad line is reported and skipped
-				continue
-			}
-			lines++
-			bar.add(0, 1)
-			if set != nil {
-				hits = set.match(ev, hits[:0])
-			} else {
-				hits = m.MatchEvent(ev, hits[:0])
-			}
-			for _, h := range hits {
-				hitCount++
-				printHit(out, *asJSON, f, ev, h)
-				a := agg[h.IndicatorID]
-				if a == nil {
-					a = &seen{}
-					agg[h.IndicatorID] = a
-				}
-				a.add(ev.Time)
-			}
 		}
 	}
 	bar.finish()
@@ -249,17 +246,14 @@ func loadRemote(ctx context.Context, c *taxiiclient.Client, m *match.Matcher) (i
 
 // loadLocal reads the indicators an organisation may see from the local store.
 func loadLocal(ctx context.Context, c Config, org string, m *match.Matcher) (int, error) {
-	store, err := openExistingStore(ctx, c)
+	store, guard, err := openGuarded(ctx, c)
 	if err != nil {
 		return 0, err
 	}
 	defer store.Close()
-	guard := guardFor(store, c, nil)
-	p, err := guard.PrincipalFor(ctx, org)
-	if err != nil {
+	if ctx, err = actingAs(ctx, guard, org); err != nil {
 		return 0, err
 	}
-	ctx = firebreak.NewContext(ctx, p)
 	f := firebreak.ObjectFilter{Types: []string{"indicator"}, Limit: 1000}
 	for {
 		page, err := guard.Objects(ctx, firebreak.AliasShared, f)

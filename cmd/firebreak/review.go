@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-
-	"github.com/firebreak/firebreak"
 )
 
 // reviewCmd is `firebreak review list|release|reject`: the operators' review queue from
@@ -17,8 +14,7 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError("review: give a subcommand: list, release or reject")
 	}
 	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("review "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("review "+sub, stderr)
 	s := newSettings(fs, "data", "store")
 	id := fs.String("id", "", "object id (release, reject)")
 	version := fs.String("version", "", "object version (release, reject)")
@@ -39,17 +35,14 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	store, err := openExistingStore(ctx, c)
+	store, guard, err := openGuarded(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	guard := guardFor(store, c, nil)
-	p, err := guard.OperatorPrincipal(ctx)
-	if err != nil {
+	if ctx, err = actingAs(ctx, guard, ""); err != nil {
 		return err
 	}
-	ctx = firebreak.NewContext(ctx, p)
 	switch sub {
 	case "list":
 		held, err := guard.Held(ctx, 1000)

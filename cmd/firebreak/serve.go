@@ -4,15 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -21,48 +17,7 @@ import (
 	"github.com/firebreak/firebreak/internal/httpapi"
 	"github.com/firebreak/firebreak/internal/metrics"
 	"github.com/firebreak/firebreak/internal/policy"
-	"github.com/firebreak/firebreak/internal/postgres"
-	"github.com/firebreak/firebreak/internal/sqlite"
 )
-
-// openStore opens the store the configuration names, creating it when there is none: only
-// serve, apply and restore, which bring a hub into being, use it. Every other command uses
-// openExistingStore.
-func openStore(ctx context.Context, c Config) (firebreak.Store, error) {
-	if c.Store != "" {
-		s, err := postgres.Open(ctx, c.Store, postgres.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("store %s: %w", redactURL(c.Store), err)
-		}
-		return s, nil
-	}
-	if err := os.MkdirAll(c.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	s, err := sqlite.Open(ctx, c.Data, sqlite.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("data directory %s: %w", c.Data, err)
-	}
-	return s, nil
-}
-
-// openExistingStore opens the store the configuration names only when a hub is already
-// there, so that a mistyped --data fails instead of making a new, empty hub. For the
-// embedded store the database file must exist; a PostgreSQL store is opened as it is (its
-// migrations run on open).
-func openExistingStore(ctx context.Context, c Config) (firebreak.Store, error) {
-	if c.Store == "" {
-		_, err := os.Stat(filepath.Join(c.Data, sqlite.FileName))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, firebreak.Errorf(firebreak.ENOTFOUND,
-				"%s holds no hub (no %s): check --data, or create the hub with firebreak apply or serve", c.Data, sqlite.FileName)
-		}
-		if err != nil {
-			return nil, firebreak.Wrap(firebreak.EUNAVAILABLE, err, fmt.Sprintf("cannot read the data directory %s", c.Data))
-		}
-	}
-	return openStore(ctx, c)
-}
 
 func newLogger(c Config, w io.Writer) *slog.Logger {
 	level, _ := logLevel(c.LogLevel)
@@ -221,8 +176,7 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 }
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", stderr)
 	s := newSettings(fs)
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,8 +10,7 @@ import (
 
 // syncCmd is `firebreak sync`: one sync with each peer (or those named), by hand.
 func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("sync", stderr)
 	only := fs.String("peer", "", "sync only these peers (comma-separated names)")
 	s := newSettings(fs, "data", "store", "default-tlp", "review")
 	if err := fs.Parse(args); err != nil {
@@ -22,12 +20,11 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	store, err := openExistingStore(ctx, c)
+	store, guard, err := openGuarded(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	guard := guardFor(store, c, nil)
 	all, err := store.Peers(ctx)
 	if err != nil {
 		return err
