@@ -58,6 +58,17 @@ type Engine struct {
 	objects *metrics.CounterVec
 	errors  *metrics.CounterVec
 	lag     *metrics.GaugeVec
+
+	mu      sync.Mutex
+	inboxes map[string]pushTarget // by peer name: where pushes go
+}
+
+// pushTarget is a peer's inbox collection and its API root's max_content_length, found
+// once and kept until the peer answers 404 for it or its URL changes.
+type pushTarget struct {
+	url    string // the peer's API root when it was found
+	id     string
+	maxLen int64
 }
 
 // New returns an engine.
@@ -91,6 +102,7 @@ func New(opts Options) *Engine {
 		objects: opts.Metrics.NewCounterVec("firebreak_federation_objects_total", "Objects taken from (in) and sent to (out) each peer.", "peer", "direction"),
 		errors:  opts.Metrics.NewCounterVec("firebreak_federation_errors_total", "Failed syncs per peer.", "peer"),
 		lag:     opts.Metrics.NewGaugeVec("firebreak_federation_lag_seconds", "Seconds since the last completed sync with each peer.", "peer"),
+		inboxes: map[string]pushTarget{},
 	}
 }
 
@@ -270,9 +282,41 @@ func (e *Engine) pull(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 	return nil
 }
 
+// inbox returns where pushes to peer go, looking it up only when it is not known; fresh
+// says it was just looked up.
+func (e *Engine) inbox(ctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, res *Result) (in pushTarget, fresh bool, err error) {
+	e.mu.Lock()
+	in, ok := e.inboxes[peer.Name]
+	e.mu.Unlock()
+	if ok && in.url == peer.URL {
+		return in, false, nil
+	}
+	res.Requests += 2
+	root, err := c.APIRoot(ctx)
+	if err != nil {
+		return in, true, err
+	}
+	col, err := c.CollectionByAlias(ctx, firebreak.AliasInbox)
+	if err != nil {
+		return in, true, err
+	}
+	in = pushTarget{url: peer.URL, id: col.ID, maxLen: root.MaxContentLength}
+	e.mu.Lock()
+	e.inboxes[peer.Name] = in
+	e.mu.Unlock()
+	return in, true, nil
+}
+
+// forgetInbox makes the next push to peer look its inbox up again.
+func (e *Engine) forgetInbox(peer firebreak.Peer) {
+	e.mu.Lock()
+	delete(e.inboxes, peer.Name)
+	e.mu.Unlock()
+}
+
 func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result, progress Progress) error {
-	var inbox string
-	var maxLen int64
+	var in pushTarget
+	fresh := false // in was looked up in this push
 	for {
 		page, err := e.opts.Guard.Objects(pctx, firebreak.AliasShared, firebreak.ObjectFilter{
 			After: st.PushAfter, Versions: firebreak.VersionFilter{All: true}, Limit: e.opts.BatchSize})
@@ -282,21 +326,14 @@ func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 		if len(page.Objects) == 0 {
 			return nil
 		}
-		if inbox == "" {
-			res.Requests += 2
-			root, err := c.APIRoot(ctx)
-			if err != nil {
+		if in.id == "" {
+			if in, fresh, err = e.inbox(ctx, c, peer, res); err != nil {
 				return err
 			}
-			maxLen = root.MaxContentLength
-			col, err := c.CollectionByAlias(ctx, firebreak.AliasInbox)
-			if err != nil {
-				return err
-			}
-			inbox = col.ID
 		}
-		for _, batch := range split(page.Objects, maxLen) {
-			if len(batch) == 1 && maxLen > 0 && envelopeSize(batch) > maxLen {
+		moved := false
+		for _, batch := range split(page.Objects, in.maxLen) {
+			if len(batch) == 1 && in.maxLen > 0 && envelopeSize(batch) > in.maxLen {
 				// The peer said it takes no envelope this large: sending it would only
 				// earn a 413, every round.
 				e.refusedTooLarge(peer, res, batch[0], "over the peer's max_content_length")
@@ -309,11 +346,22 @@ func (e *Engine) push(ctx, pctx context.Context, c *taxiiclient.Client, peer fir
 				}
 				continue
 			}
-			if err := e.send(ctx, c, inbox, peer, st, res, batch, progress); err != nil {
+			err := e.send(ctx, c, in.id, peer, st, res, batch, progress)
+			if err != nil && taxiiclient.StatusCode(err) == http.StatusNotFound {
+				// The inbox went away (or changed id): look it up again, once per push,
+				// and go on from the cursor, which is past every batch sent.
+				e.forgetInbox(peer)
+				if fresh {
+					return err
+				}
+				in, moved = pushTarget{}, true
+				break
+			}
+			if err != nil {
 				return err
 			}
 		}
-		if !page.More {
+		if !page.More && !moved {
 			return nil
 		}
 	}

@@ -47,12 +47,13 @@ type fakePeer struct {
 	gets    []string                                            // raw queries of object GETs
 	posts   int
 	maxLen  int      // the advertised max_content_length (default 10 MiB)
+	inbox   string   // the inbox collection's id (default peerInbox)
 	other   []string // other requests: method and path
 }
 
 func newFakePeer(t *testing.T) *fakePeer {
 	t.Helper()
-	p := &fakePeer{maxLen: 10 << 20}
+	p := &fakePeer{maxLen: 10 << 20, inbox: peerInbox}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", taxii.MediaType)
 		p.mu.Lock()
@@ -66,7 +67,7 @@ func newFakePeer(t *testing.T) *fakePeer {
 				return
 			}
 			p.objects(w, r, len(p.gets))
-		case r.Method == http.MethodPost && r.URL.Path == "/api/collections/"+peerInbox+"/objects/":
+		case r.Method == http.MethodPost && r.URL.Path == "/api/collections/"+p.inbox+"/objects/":
 			p.posts++
 			p.add(w, r, p.posts)
 		default:
@@ -75,7 +76,7 @@ func newFakePeer(t *testing.T) *fakePeer {
 			case "/api/":
 				fmt.Fprintf(w, `{"title":"peer","versions":["application/taxii+json;version=2.1"],"max_content_length":%d}`, p.maxLen)
 			case "/api/collections/":
-				fmt.Fprintf(w, `{"collections":[{"id":%q,"title":"Shared","alias":"shared","can_read":true,"can_write":false},{"id":%q,"title":"Inbox","alias":"inbox","can_read":false,"can_write":true}]}`, peerCollection, peerInbox)
+				fmt.Fprintf(w, `{"collections":[{"id":%q,"title":"Shared","alias":"shared","can_read":true,"can_write":false},{"id":%q,"title":"Inbox","alias":"inbox","can_read":false,"can_write":true}]}`, peerCollection, p.inbox)
 			default:
 				w.WriteHeader(http.StatusNotFound)
 				fmt.Fprint(w, `{"title":"not found"}`)
@@ -379,5 +380,59 @@ func TestPushTooLarge(t *testing.T) {
 				t.Errorf("state counts %d objects out, want 2", st.Out)
 			}
 		})
+	}
+}
+
+func (p *fakePeer) otherRequests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.other...)
+}
+
+// acceptAll answers a push with success for every object.
+func acceptAll(w http.ResponseWriter, r *http.Request, n int) {
+	var env taxii.Envelope
+	_ = json.NewDecoder(r.Body).Decode(&env)
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintf(w, `{"id":"s%d","status":"complete","total_count":%d,"success_count":%d,"failure_count":0,"pending_count":0}`, n, len(env.Objects), len(env.Objects))
+}
+
+// TestPushRemembersInbox: the peer's inbox is looked up once, not on every push, and
+// again when the peer answers 404 for it.
+func TestPushRemembersInbox(t *testing.T) {
+	peer := newFakePeer(t)
+	peer.add = acceptAll
+	h := newLocalHub(t, peer.srv.URL, firebreak.PeerPush)
+	discovery := []string{"GET /api/", "GET /api/collections/"}
+	steps := []struct {
+		name   string
+		move   string   // the inbox's new id before the step, if any
+		lookup []string // discovery requests the push makes (and POSTs answered 404)
+	}{
+		{name: "first push", lookup: discovery},
+		{name: "second push"},
+		{name: "third push"},
+		{name: "after the inbox moved", move: "0b6f0e7c-5cc1-4d56-9bd6-3c0f3b0e2a77",
+			lookup: append([]string{"POST /api/collections/" + peerInbox + "/objects/"}, discovery...)},
+		{name: "after that"},
+	}
+	for i, step := range steps {
+		if step.move != "" {
+			peer.mu.Lock()
+			peer.inbox = step.move
+			peer.mu.Unlock()
+		}
+		h.submit(t, peerIndicator(100+i))
+		before := len(peer.otherRequests())
+		res, err := h.engine.Sync(context.Background(), h.peer, nil)
+		if err != nil || res.Out != 1 {
+			t.Fatalf("%s: %+v %v, want one object out", step.name, res, err)
+		}
+		if got := peer.otherRequests()[before:]; fmt.Sprint(got) != fmt.Sprint(step.lookup) {
+			t.Errorf("%s: lookups %q, want %q", step.name, got, step.lookup)
+		}
+	}
+	if st := h.state(t); st.Out != int64(len(steps)) {
+		t.Errorf("state counts %d objects out, want %d", st.Out, len(steps))
 	}
 }
