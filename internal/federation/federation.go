@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/audit"
 	"github.com/firebreak/firebreak/internal/metrics"
 	"github.com/firebreak/firebreak/internal/policy"
 	"github.com/firebreak/firebreak/internal/taxii"
@@ -442,9 +443,8 @@ func split(objs []firebreak.Object, maxLen int64) [][]firebreak.Object {
 
 // record is the audit entry of one federation batch.
 func (e *Engine) record(peer firebreak.Peer, action string, n int) []byte {
-	b, _ := json.Marshal(firebreak.AuditEvent{Time: e.opts.Clock.Now().UTC(), Action: action, User: "federation", Org: peer.Name,
+	return audit.Canonical(firebreak.AuditEvent{Time: e.opts.Clock.Now(), Action: action, User: "federation", Org: peer.Name,
 		Detail: fmt.Sprintf("%d objects", n)})
-	return b
 }
 
 // Run syncs every peer on its interval until ctx ends. Each peer has its own goroutine;
