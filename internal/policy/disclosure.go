@@ -41,8 +41,9 @@ type DisclosureView struct {
 }
 
 // RequestDisclosure opens disclosure cases: one per provider concerned. Object ids that
-// no provider holds still open a case (that will expire), so that asking reveals nothing
-// about what exists.
+// no provider holds still open a case (that will expire). The requester receives one view
+// of the ask whatever cases it opened (see requesterView), so that asking reveals nothing
+// about what exists or who holds it.
 func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]DisclosureView, error) {
 	p, d, err := g.caller(ctx)
 	if err != nil {
@@ -85,24 +86,22 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 		}
 		groups[id] = slices.Clone(ask.Objects)
 	} else {
+		asked := sortedSet(ask.Objects)
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			IDs: ask.Objects, Versions: firebreak.VersionFilter{Last: true}, Limit: len(ask.Objects), MetadataOnly: true})
+			IDs: asked, Versions: firebreak.VersionFilter{Last: true}, Limit: len(asked), MetadataOnly: true})
 		if err != nil {
 			return nil, err
 		}
-		held := map[string]bool{}
+		holder := map[string]int64{}
 		for _, o := range page.Objects {
-			groups[o.Provider] = append(groups[o.Provider], o.ID)
-			held[o.ID] = true
+			holder[o.ID] = o.Provider
 		}
-		for _, id := range ask.Objects {
-			if !held[id] {
-				groups[0] = append(groups[0], id)
-			}
+		for _, id := range asked {
+			groups[holder[id]] = append(groups[holder[id]], id) // 0: held by nobody
 		}
 	}
 	now := g.opts.Clock.Now()
-	var out []DisclosureView
+	var cases []firebreak.DisclosureRequest
 	provs := make([]int64, 0, len(groups))
 	for prov := range groups {
 		provs = append(provs, prov)
@@ -121,9 +120,80 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 		if err := g.store.PutDisclosure(ctx, r, e); err != nil {
 			return nil, err
 		}
-		out = append(out, g.disclosureView(p, d, r, ask.Provider != ""))
+		cases = append(cases, r)
 	}
-	return out, nil
+	return []DisclosureView{g.requesterView(p, d, cases, ask.Provider != "")}, nil
+}
+
+// requesterView shows the requester the cases one ask opened as one: an ask opens a case
+// per provider of the objects named, and one for the objects nobody holds, and how many
+// cases it opened, or which objects each holds, would tell the requester what exists and
+// who holds it. The cases of one ask share the instant they were opened at, their
+// deadline, kind and purpose. The view is open while any case is; then granted if any
+// provider granted, refused if any refused, expired otherwise. named says whether the
+// requester named the provider (the ask then opened one case, to it).
+func (g *Guard) requesterView(p *firebreak.Principal, d *directory, cases []firebreak.DisclosureRequest, named bool) DisclosureView {
+	if named {
+		return g.disclosureView(p, d, cases[0], true) // one case, to the provider named
+	}
+	r := cases[0]
+	var objects, reasons, purposes, grantors []string
+	var grant *firebreak.DisclosureGrant
+	open, granted, refused := false, false, false
+	for _, c := range cases {
+		r.ID = min(r.ID, c.ID)
+		if c.Decided.After(r.Decided) {
+			r.Decided = c.Decided
+		}
+		objects = append(objects, c.Objects...)
+		switch c.State {
+		case firebreak.DisclosureOpen:
+			open = true
+		case firebreak.DisclosureGranted:
+			granted = true
+			grantors = append(grantors, d.orgs[c.Provider].Name)
+			if c.Grant != nil {
+				if grant == nil {
+					grant = &firebreak.DisclosureGrant{Expires: c.Grant.Expires}
+				}
+				grant.Objects = append(grant.Objects, c.Grant.Objects...)
+				purposes = append(purposes, c.Grant.Purpose)
+				if c.Grant.Expires.Before(grant.Expires) {
+					grant.Expires = c.Grant.Expires
+				}
+			}
+		case firebreak.DisclosureRefused:
+			refused = true
+			if c.Reason != "" {
+				reasons = append(reasons, c.Reason)
+			}
+		}
+	}
+	r.Objects = sortedSet(objects)
+	if r.Objects == nil {
+		r.Objects = []string{}
+	}
+	r.Grant, r.Reason = nil, ""
+	switch {
+	case open:
+		r.State, r.Decided = firebreak.DisclosureOpen, time.Time{}
+	case granted:
+		r.State = firebreak.DisclosureGranted
+		if grant != nil {
+			grant.Objects = sortedSet(grant.Objects)
+			grant.Purpose = strings.Join(sortedSet(purposes), "; ")
+			r.Grant = grant
+		}
+	case refused:
+		r.State, r.Reason = firebreak.DisclosureRefused, strings.Join(sortedSet(reasons), "; ")
+	default:
+		r.State = firebreak.DisclosureExpired
+	}
+	v := DisclosureView{DisclosureRequest: r, Role: "requester", Requester: d.orgs[r.Requester].Name}
+	if r.Kind == firebreak.DisclosureIdentity && r.State == firebreak.DisclosureGranted {
+		v.Provider = strings.Join(sortedSet(grantors), ", ")
+	}
+	return v
 }
 
 // event renders an audit event as the body the chain commits to.
@@ -207,9 +277,31 @@ func (g *Guard) Disclosures(ctx context.Context) ([]DisclosureView, error) {
 	if rs, err = g.expire(ctx, rs); err != nil {
 		return nil, err
 	}
+	// The requester sees each of its asks once, however many cases it opened.
+	type askKey struct {
+		created, deadline int64
+		kind, purpose     string
+	}
+	own := func(r firebreak.DisclosureRequest) bool {
+		return r.Requester == p.Org.ID && r.Provider != p.Org.ID && !p.Operator && !p.User.HasRole(firebreak.RoleAuditor)
+	}
+	keyOf := func(r firebreak.DisclosureRequest) askKey {
+		return askKey{r.Created.UnixNano(), r.Deadline.UnixNano(), r.Kind, r.Purpose}
+	}
+	asks := map[askKey][]firebreak.DisclosureRequest{}
+	for _, r := range rs {
+		if own(r) {
+			asks[keyOf(r)] = append(asks[keyOf(r)], r)
+		}
+	}
 	out := make([]DisclosureView, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, g.disclosureView(p, d, r, false))
+		if !own(r) {
+			out = append(out, g.disclosureView(p, d, r, false))
+		} else if cases, ok := asks[keyOf(r)]; ok {
+			out = append(out, g.requesterView(p, d, cases, false))
+			delete(asks, keyOf(r))
+		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -221,5 +222,76 @@ func TestSubmissionFailsWhenTheAuditLogCannotBeWritten(t *testing.T) {
 	}
 	if head, _ := h.store.AuditHead(context.Background()); head.Seq != 0 {
 		t.Errorf("the failed submission left %d audit entries", head.Seq)
+	}
+}
+
+// TestDisclosureHiddenLooksLikeNotFound: asking for objects that exist but that the
+// requester may not see answers exactly as asking for objects that exist nowhere, at once
+// and in the requester's list.
+func TestDisclosureHiddenLooksLikeNotFound(t *testing.T) {
+	h := newHub(t)
+	co, dept := h.as("co-token-0123456789"), h.as("dept-token-0123456789")
+	h.submit(co, json.RawMessage(restrictiveMark), ind("1"))
+	hidden := "indicator--00000000-0000-4000-8000-000000000001"
+	missing := func(n int) string { return fmt.Sprintf("indicator--00000000-0000-4000-8000-0000000009%02d", n) }
+	// shape is a view without what differs from one ask to the next.
+	shape := func(vs []policy.DisclosureView) string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, fmt.Sprintf("%s %s %s requester=%q provider=%q type=%q objects=%d deadline=%s reason=%q grant=%v",
+				v.Role, v.Kind, v.State, v.Requester, v.Provider, v.RequesterType, len(v.Objects), v.Deadline.Sub(v.Created), v.Reason, v.Grant != nil))
+		}
+		return strings.Join(out, "\n")
+	}
+	tests := []struct {
+		name    string
+		exists  []string
+		nowhere []string
+		kind    string
+	}{
+		{"one object", []string{hidden}, []string{missing(1)}, firebreak.DisclosureObjects},
+		{"with one that exists nowhere", []string{hidden, missing(2)}, []string{missing(3), missing(4)}, firebreak.DisclosureObjects},
+		{"identity", []string{missing(5), hidden}, []string{missing(6), missing(7)}, firebreak.DisclosureIdentity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ask := func(objs []string) []policy.DisclosureView {
+				t.Helper()
+				h.clock.advance(time.Minute)
+				vs, err := h.guard.RequestDisclosure(dept, policy.DisclosureAsk{Kind: tt.kind, Objects: objs, Purpose: "oversight"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return vs
+			}
+			before, err := h.guard.Disclosures(dept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := shape(ask(tt.exists)), shape(ask(tt.nowhere))
+			if got != want {
+				t.Errorf("asking for hidden objects answers\n%s\nand for objects that exist nowhere\n%s", got, want)
+			}
+			after, err := h.guard.Disclosures(dept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(after) - len(before); n != 2 {
+				t.Errorf("two asks added %d cases to the requester's list:\n%s", n, shape(after[len(before):]))
+			}
+		})
+	}
+	// The provider is still asked about its own object, and about nothing else.
+	asked, err := h.guard.Disclosures(co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range asked {
+		if v.Role != "provider" || !slices.Equal(v.Objects, []string{hidden}) {
+			t.Errorf("the provider is asked %s about %v, want only %s", v.Role, v.Objects, hidden)
+		}
+	}
+	if len(asked) != len(tests) {
+		t.Errorf("the provider is asked %d times, want %d", len(asked), len(tests))
 	}
 }
