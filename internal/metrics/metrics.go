@@ -94,23 +94,6 @@ func (c *CounterVec) write(w io.Writer) {
 	}
 }
 
-// GaugeFunc reports a value read when metrics are written.
-type GaugeFunc struct {
-	name, help string
-	f          func() float64
-}
-
-// NewGaugeFunc registers a gauge whose value f returns.
-func (r *Registry) NewGaugeFunc(name, help string, f func() float64) *GaugeFunc {
-	g := &GaugeFunc{name: name, help: help, f: f}
-	r.add(g)
-	return g
-}
-
-func (g *GaugeFunc) write(w io.Writer) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %s\n", g.name, g.help, g.name, g.name, formatFloat(g.f()))
-}
-
 // HistogramVec is a family of histograms told apart by label values.
 type HistogramVec struct {
 	name, help string
@@ -207,9 +190,11 @@ func withLabel(labels, name, value string) string {
 	return labels[:len(labels)-1] + "," + l + "}"
 }
 
-func escape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
+// labelEscaper escapes a label value as the text format asks. A Replacer is safe for
+// concurrent use and costly to build, so there is one.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func escape(s string) string { return labelEscaper.Replace(s) }
 
 func formatFloat(f float64) string {
 	switch {

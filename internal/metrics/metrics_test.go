@@ -11,17 +11,19 @@ func TestWriteText(t *testing.T) {
 	c.Inc("objects", "200")
 	c.Add(2, "objects", "200")
 	c.Inc("status", `4"04`)
+	c.Inc("status", "a\\b\nc")
 	h := r.NewHistogramVec("fb_seconds", "Latency.", []float64{0.1, 1}, "route")
 	h.Observe(0.05, "objects")
 	h.Observe(0.5, "objects")
 	h.Observe(5, "objects")
-	r.NewGaugeFunc("fb_up", "Up.", func() float64 { return 1 })
+	r.NewGaugeVec("fb_up", "Up.").Set(1)
 	var b strings.Builder
 	r.WriteText(&b)
 	want := `# HELP fb_requests_total Requests.
 # TYPE fb_requests_total counter
 fb_requests_total{route="objects",code="200"} 3
 fb_requests_total{route="status",code="4\"04"} 1
+fb_requests_total{route="status",code="a\\b\nc"} 1
 # HELP fb_seconds Latency.
 # TYPE fb_seconds histogram
 fb_seconds_bucket{route="objects",le="0.1"} 1
