@@ -27,6 +27,10 @@ var backupTables = []string{
 // reads and a restore updates or derives: audit_state is the head of the restored chain.
 var backupSingletons = []string{"hub", "ingest_state", "audit_state", "meta"}
 
+// derivedTables are tables a restore fills from the rows restored, not from records:
+// owners holds each object id's provider.
+var derivedTables = []string{"owners"}
+
 // backupMetaKeys are the keys of meta: the schema version (this binary's) and the epoch.
 var backupMetaKeys = []string{"schema_version", "epoch"}
 
@@ -52,7 +56,7 @@ func checkCovered(ctx context.Context, tx pgx.Tx) error {
 		return mapErr(err, "cannot back up the store")
 	}
 	for _, t := range tables {
-		if !slices.Contains(backupTables, t) && !slices.Contains(backupSingletons, t) {
+		if !slices.Contains(backupTables, t) && !slices.Contains(backupSingletons, t) && !slices.Contains(derivedTables, t) {
 			return firebreak.Errorf(firebreak.EINTERNAL,
 				"cannot back up the store: its schema holds a table %q that this firebreak does not know, and a backup would leave it out (give the hub a schema of its own)", t)
 		}
@@ -115,6 +119,16 @@ func (s *Store) Backup(ctx context.Context, w func(firebreak.BackupRecord) error
 		return mapErr(err, "cannot back up the store")
 	}
 	defer tx.Rollback(ctx)
+	// The first statement takes the snapshot. The live marks are sequences, outside any
+	// snapshot, so they are read now, with it: ahead of the rows backed up by the
+	// ingests in flight, never behind, and not moved by ingests made while the backup
+	// runs.
+	end := firebreak.BackupEnd{}
+	err = tx.QueryRow(ctx, `SELECT greatest(i.last_seq, s.last_value), greatest(i.max_added, a.last_value)
+		FROM ingest_state i, ingest_seq s, ingest_added a WHERE i.id = 1`).Scan(&end.LastSeq, &end.MaxAdded)
+	if err != nil {
+		return mapErr(err, "cannot back up the store")
+	}
 	if err := checkCovered(ctx, tx); err != nil {
 		return err
 	}
@@ -286,10 +300,8 @@ func (s *Store) Backup(ctx context.Context, w func(firebreak.BackupRecord) error
 			return err
 		}
 	}
-	end := firebreak.BackupEnd{Records: b.n}
-	err = tx.QueryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'epoch'), last_seq, max_added
-		FROM ingest_state WHERE id = 1`).Scan(&end.Epoch, &end.LastSeq, &end.MaxAdded)
-	if err != nil {
+	end.Records = b.n
+	if err := tx.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'epoch'`).Scan(&end.Epoch); err != nil {
 		return mapErr(err, "cannot back up the store")
 	}
 	return b.emit(end)
@@ -419,6 +431,10 @@ func (s *Store) Restore(ctx context.Context, next func() (firebreak.BackupRecord
 	if _, err := tx.Exec(ctx, `UPDATE audit_state SET last_seq = $1, hash = $2 WHERE id = 1`, r.audit, r.head); err != nil {
 		return mapErr(err, msg)
 	}
+	if _, err := tx.Exec(ctx, `INSERT INTO owners (id, provider)
+		SELECT DISTINCT ON (id) id, provider FROM objects ORDER BY id, seq`); err != nil {
+		return mapErr(err, msg)
+	}
 	for _, t := range identityTables {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'),
 			coalesce((SELECT max(id) FROM %s), 0) + 1, false)`, t, t)); err != nil {
@@ -445,6 +461,7 @@ func checkEmpty(ctx context.Context, tx pgx.Tx) error {
 	}
 	var used bool
 	err := tx.QueryRow(ctx, `SELECT (SELECT last_seq <> 0 OR max_added <> 0 FROM ingest_state WHERE id = 1)
+		OR (SELECT last_value <> 0 FROM ingest_seq) OR (SELECT last_value <> 0 FROM ingest_added)
 		OR (SELECT last_seq <> 0 FROM audit_state WHERE id = 1)
 		OR (SELECT value <> 0 FROM meta WHERE key = 'epoch')
 		OR (SELECT name <> '' OR country <> '' OR operator_id IS NOT NULL FROM hub WHERE id = 1)`).Scan(&used)

@@ -246,7 +246,7 @@ func TestNodesAuditChain(t *testing.T) {
 	}
 }
 
-// TestNodesPagingWhileIngesting pages through node B while node A ingests, with new
+// TestNodesPagingWhileIngesting pages through node B while both nodes ingest, with new
 // policies now and then, and loads policies incrementally as the guard does: no version
 // is skipped or repeated, however the commits interleave with the reads, and no policy
 // is missed.
@@ -257,7 +257,7 @@ func TestNodesPagingWhileIngesting(t *testing.T) {
 	var mu sync.Mutex
 	var storedSeqs []int64
 	done := make(chan error, 2)
-	for w, node := range []*Store{a, a} {
+	for w, node := range []*Store{a, b} {
 		go func() {
 			for n := range batches {
 				var items []firebreak.IngestItem
@@ -339,5 +339,139 @@ func TestNodesPagingWhileIngesting(t *testing.T) {
 	}
 	if len(policies) != len(all) {
 		t.Errorf("incremental Policies through node B found %d policies, want all %d", len(policies), len(all))
+	}
+}
+
+// TestNodesReadBelowIngestsInFlight holds an ingest open on node A, between its
+// reservation and its commit, while node B stores a later batch and a reader pages
+// through node B. The reader must not pass node A's versions: it stops below them while
+// they are in flight, and finds every version, once, when it resumes after the commit.
+// (Without the horizon, the reader's cursor passes node B's batch, and node A's versions,
+// committed later with smaller positions, are never read.)
+func TestNodesReadBelowIngestsInFlight(t *testing.T) {
+	a, b, orgs, clock := twoNodes(t, "p", "q")
+	ctx := t.Context()
+	batch := func(from int) []firebreak.IngestItem {
+		var items []firebreak.IngestItem
+		for i := range 5 {
+			items = append(items, storetest.Item(id("indicator", from+i), ts(1), "2.1", "doc"))
+		}
+		return items
+	}
+	if _, err := b.Ingest(ctx, orgs[1], batch(0)); err != nil { // before anything is in flight
+		t.Fatal(err)
+	}
+
+	tx, err := a.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	clock.Advance(time.Microsecond)
+	early, err := a.ingest(ctx, tx, orgs[0], batch(100))
+	if err != nil {
+		t.Fatalf("ingest in flight: %v", err)
+	}
+	clock.Advance(time.Microsecond)
+	late, err := b.Ingest(ctx, orgs[1], batch(200))
+	if err != nil {
+		t.Fatalf("Ingest through node B: %v", err)
+	}
+	if early[0].Object.Seq >= late[0].Object.Seq {
+		t.Fatalf("the ingest in flight has seq %d, the later one %d: want it earlier", early[0].Object.Seq, late[0].Object.Seq)
+	}
+
+	// The reader waits for the ingest in flight, which does not end, and stays below it.
+	f := firebreak.ObjectFilter{Limit: 3, MetadataOnly: true}
+	seen := map[int64]int{}
+	for {
+		p, err := b.Objects(ctx, everything, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range p.Objects {
+			seen[o.Seq]++
+		}
+		f.After = p.Next
+		if !p.More {
+			break
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("while node A's ingest is in flight, the reader sees %d versions, want the 5 stored before it", len(seen))
+	}
+	for _, r := range late {
+		if seen[r.Object.Seq] > 0 {
+			t.Errorf("the reader passed seq %d, after the ingest in flight", r.Object.Seq)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := b.Objects(ctx, everything, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range p.Objects {
+			seen[o.Seq]++
+		}
+		f.After = p.Next
+		if !p.More {
+			break
+		}
+	}
+	for _, r := range append(early, late...) {
+		if seen[r.Object.Seq] != 1 {
+			t.Errorf("seq %d read %d times, want once", r.Object.Seq, seen[r.Object.Seq])
+		}
+	}
+	if len(seen) != 15 {
+		t.Errorf("the reader read %d versions in all, want 15", len(seen))
+	}
+}
+
+// TestNodesClaimIDs stores the same new ids through both nodes at once for two
+// providers: each id ends up with one provider, whose versions are all there is of it.
+func TestNodesClaimIDs(t *testing.T) {
+	a, b, orgs, _ := twoNodes(t, "p", "q")
+	ctx := t.Context()
+	const ids = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for n, node := range []*Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var items []firebreak.IngestItem
+			for i := range ids {
+				// Opposite orders, so that a claim taken out of order would deadlock.
+				k := i
+				if n == 1 {
+					k = ids - 1 - i
+				}
+				items = append(items, storetest.Item(id("indicator", k), ts(1+n), "2.1", "doc"))
+			}
+			_, err := node.Ingest(ctx, orgs[n], items)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("Ingest: %v", err)
+		}
+	}
+	all := pageAll(t, a, firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}})
+	if len(all) != ids {
+		t.Errorf("%d versions stored, want %d: one provider's version of each id", len(all), ids)
+	}
+	owner := map[string]int64{}
+	for _, o := range all {
+		if p, ok := owner[o.ID]; ok && p != o.Provider {
+			t.Errorf("%s has versions from providers %d and %d", o.ID, p, o.Provider)
+		}
+		owner[o.ID] = o.Provider
 	}
 }

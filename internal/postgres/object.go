@@ -52,16 +52,16 @@ type heldVersion struct {
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
 // Foreign when any version of its id came from another provider, Duplicate when this id
 // and version key are already held (also earlier in the same call), else Stored. All
-// versions stored by one call share one date added: the clock when the call takes the
-// ingest lock, but never earlier than any date added before, so that dates added never
-// go back even when a node's clock does.
+// versions stored by one call share one date added: the clock when the call reserves its
+// positions, but never earlier than any date added before, so that dates added never go
+// back even when a node's clock does.
 //
-// The items travel to the server first, by COPY into the connection's staging table,
-// without any lock; only then does the call take the ingest lock (the one row of
-// ingest_state), look up the versions held, allocate seq numbers, the date added and any
-// new policy ids, insert the versions from the staging table and commit. So ingests from
-// every node commit one at a time, in the order of their positions, while the transfer
-// of the next batch overlaps the commit of this one.
+// Ingests from every node run side by side. The items travel to the server first, by
+// COPY into the connection's staging table; then the call claims its ids in owners,
+// which locks each id until commit (two calls with an id in common take turns, in id
+// order; calls with none do not wait for each other), looks up the versions held,
+// reserves its seqs and date added (ingest_reserve), takes any new policy ids, inserts
+// and commits. Readers never pass a reservation still in flight (see ingest_horizon).
 func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
 	for i, it := range items {
 		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
@@ -93,6 +93,18 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	return results, nil
 }
 
+// reserve hands out n seqs, from the returned one on, and the date added for a
+// transaction (see ingest_reserve). The transaction holds its in-flight lock until it
+// ends.
+func (s *Store) reserve(ctx context.Context, tx pgx.Tx, n int) (first int64, added time.Time, err error) {
+	var us int64
+	if err := tx.QueryRow(ctx, `SELECT first_seq, added FROM ingest_reserve($1, $2)`, n, s.clock.Now().UnixMicro()).
+		Scan(&first, &us); err != nil {
+		return 0, time.Time{}, err
+	}
+	return first, time.UnixMicro(us).UTC(), nil
+}
+
 func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, error) {
 	results := make([]firebreak.IngestResult, len(items))
 	if len(items) == 0 {
@@ -111,18 +123,10 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		[]string{"i", "idh", "expires", "id", "type", "spec_version", "vkey", "raw"}, &stageRows{items: items}); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
-
-	// From here to commit, this transaction holds the ingest lock.
-	var lastSeq, maxAdded int64
-	if err := tx.QueryRow(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1 FOR UPDATE`).
-		Scan(&lastSeq, &maxAdded); err != nil {
-		return nil, mapErr(err, "cannot store objects")
+	owners, err := claimIDs(ctx, tx, provider)
+	if err != nil {
+		return nil, err
 	}
-	// Strictly after every earlier call: a reader that resumes with added_after a date
-	// it has seen then never skips a later call made within the same microsecond.
-	added := max(s.clock.Now().UnixMicro(), maxAdded+1)
-	addedTime := time.UnixMicro(added).UTC()
-
 	held, err := heldVersions(ctx, tx, items)
 	if err != nil {
 		return nil, err
@@ -130,47 +134,35 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	var fresh []int   // indexes of the items to store
 	var dups [][2]int // an item that repeats an earlier one of this call, and that one
 	for i, it := range items {
+		if owners[it.ID] != provider {
+			// Say nothing about the other provider's versions.
+			results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
+			continue
+		}
 		versions := held[it.ID]
-		if len(versions) > 0 {
-			var owner int64
-			for _, v := range versions {
-				owner = v.provider
-				break
+		if v, ok := versions[it.VersionKey]; ok {
+			results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
+			if v.item > 0 {
+				dups = append(dups, [2]int{i, v.item - 1})
 			}
-			if owner != provider {
-				// Say nothing about the other provider's versions.
-				results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
-				continue
-			}
-			if v, ok := versions[it.VersionKey]; ok {
-				results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
-				if v.item > 0 {
-					dups = append(dups, [2]int{i, v.item - 1})
-				}
-				continue
-			}
-		}
-		lastSeq++
-		version := it.Version
-		if version == "" {
-			version = addedTime.Format(AddedLayout)
-		}
-		o := firebreak.Object{
-			Seq: lastSeq, Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
-			Version: version, Provider: provider, Expires: expiryTime(expiryMicros(it.Expires)),
+			continue
 		}
 		if versions == nil {
 			versions = map[string]heldVersion{}
 			held[it.ID] = versions
 		}
-		versions[it.VersionKey] = heldVersion{provider: provider, obj: o, item: i + 1}
-		results[i] = firebreak.IngestResult{Outcome: firebreak.Stored, Object: o}
+		versions[it.VersionKey] = heldVersion{provider: provider, item: i + 1}
+		results[i].Outcome = firebreak.Stored
 		fresh = append(fresh, i)
 	}
 	if len(fresh) == 0 {
 		return results, nil
 	}
 
+	first, addedTime, err := s.reserve(ctx, tx, len(fresh))
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
 	// Only the policies of versions actually stored are kept.
 	policies, err := policyIDs(ctx, tx, provider, items, fresh)
 	if err != nil {
@@ -181,8 +173,17 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	pols := make([]int64, len(fresh))
 	vers := make([]string, len(fresh))
 	for k, i := range fresh {
-		o := &results[i].Object
-		o.Policy = policies[string(items[i].PolicyDoc)]
+		it := items[i]
+		version := it.Version
+		if version == "" {
+			version = addedTime.Format(AddedLayout)
+		}
+		o := firebreak.Object{
+			Seq: first + int64(k), Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
+			Version: version, Provider: provider, Expires: expiryTime(expiryMicros(it.Expires)),
+			Policy: policies[string(it.PolicyDoc)],
+		}
+		results[i].Object = o
 		idx[k], seqs[k], pols[k], vers[k] = int32(i), o.Seq, o.Policy, o.Version
 	}
 	for _, d := range dups {
@@ -193,17 +194,50 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw
 		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[]) AS u (i, seq, policy, version)
 		JOIN pg_temp.fb_stage s ON s.i = u.i
-		ORDER BY u.seq`, added, provider, idx, seqs, pols, vers); err != nil {
+		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
 	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE ingest_state SET last_seq = $1, max_added = $2 WHERE id = 1`,
-		lastSeq, added); err != nil {
+	return results, nil
+}
+
+// claimIDs claims for provider the ids in the staging table that nobody holds, locks
+// every one of them until the transaction ends, and returns each id's provider. The ids
+// are claimed in id order, so that two calls with ids in common wait for each other
+// rather than deadlock. DO UPDATE ... WHERE false locks a row held before without
+// writing it.
+func claimIDs(ctx context.Context, tx pgx.Tx, provider int64) (map[string]int64, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO owners (id, provider)
+		SELECT DISTINCT id, $1::bigint FROM pg_temp.fb_stage ORDER BY id
+		ON CONFLICT (id) DO UPDATE SET provider = owners.provider WHERE false`, provider); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
-	return results, nil
+	rows, err := tx.Query(ctx, `SELECT w.id, w.provider FROM owners w
+		WHERE w.id IN (SELECT id FROM pg_temp.fb_stage)`)
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	defer rows.Close()
+	owners := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var p int64
+		if err := rows.Scan(&id, &p); err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
+		owners[id] = p
+	}
+	return owners, mapErr(rows.Err(), "cannot store objects")
+}
+
+// releaseID gives up the claim on id when no version of it is left, so that the id is
+// free again as it would be had it never been stored. The caller holds the claim's lock.
+func releaseID(ctx context.Context, tx pgx.Tx, id string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM owners WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM objects WHERE idh = $2 AND id = $1)`, id, idHash(id))
+	return err
 }
 
 // insertExtras stores, for the versions just stored, the variants other readers receive
@@ -305,12 +339,13 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 }
 
 // policyIDs returns the ids of the distinct policy documents of items[which] for
-// provider, storing the documents not yet held. It runs under the ingest lock, so new
-// ids are taken, and become visible, in order.
+// provider, storing the documents not yet held. New ids are taken under a transaction
+// lock (the lock space's key 2), held until commit, so that they become visible in id
+// order and Policies(afterID) never misses one; a call whose documents are all held
+// takes no lock.
 func policyIDs(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem, which []int) (map[string]int64, error) {
 	ids := map[string]int64{}
-	var docs [][]byte
-	var digests [][]byte
+	var docs, digests [][]byte
 	for _, i := range which {
 		doc := items[i].PolicyDoc
 		if _, ok := ids[string(doc)]; ok {
@@ -320,24 +355,18 @@ func policyIDs(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak
 		d := sha256.Sum256(doc)
 		docs, digests = append(docs, doc), append(digests, d[:])
 	}
-	byDigest := make(map[string]int64, len(docs))
-	rows, err := tx.Query(ctx, `SELECT id, digest FROM policies WHERE provider = $1 AND digest = ANY($2::bytea[])`,
-		provider, digests)
+	byDigest, err := heldPolicies(ctx, tx, provider, digests)
 	if err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		var d []byte
-		if err := rows.Scan(&id, &d); err != nil {
-			rows.Close()
+	if len(byDigest) < len(docs) {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(ingest_lock_space()::int, 2)`); err != nil {
 			return nil, mapErr(err, "cannot store objects")
 		}
-		byDigest[string(d)] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		// Another call may have stored some of them while this one waited.
+		if byDigest, err = heldPolicies(ctx, tx, provider, digests); err != nil {
+			return nil, err
+		}
 	}
 	for k, doc := range docs {
 		id, ok := byDigest[string(digests[k])]
@@ -355,6 +384,26 @@ func policyIDs(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak
 	return ids, nil
 }
 
+// heldPolicies returns the ids of provider's policies with these digests, by digest.
+func heldPolicies(ctx context.Context, tx pgx.Tx, provider int64, digests [][]byte) (map[string]int64, error) {
+	byDigest := make(map[string]int64, len(digests))
+	rows, err := tx.Query(ctx, `SELECT id, digest FROM policies WHERE provider = $1 AND digest = ANY($2::bytea[])`,
+		provider, digests)
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d []byte
+		if err := rows.Scan(&id, &d); err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
+		byDigest[string(d)] = id
+	}
+	return byDigest, mapErr(rows.Err(), "cannot store objects")
+}
+
 // objectQuery builds a page query for a visibility and a filter. The text depends only on
 // which filters are present (every list travels as one array parameter), so the number of
 // distinct texts is small and each is prepared once per connection.
@@ -367,6 +416,9 @@ func policyIDs(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak
 type objectQuery struct {
 	b    strings.Builder
 	args []any
+	// horizon, when set, is the placeholder of the seq below which the query reads (see
+	// ingest_horizon): the page walk and the first/last probes both stay below it.
+	horizon string
 }
 
 // arg adds a parameter and returns its placeholder.
@@ -456,6 +508,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			// which is what a page of a thousand out of millions needs.
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			if q.horizon != "" {
+				fmt.Fprintf(&q.b, "n.seq < %s AND ", q.horizon)
+			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(" OFFSET 0)")
 		}
@@ -543,13 +598,14 @@ func start(f firebreak.ObjectFilter) firebreak.Cursor {
 }
 
 // pageQuery builds the query for one page of at most limit versions (it asks for one
-// more, to tell whether there are more).
-func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *objectQuery {
+// more, to tell whether there are more) with seqs below horizon.
+func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int, horizon int64) *objectQuery {
 	pos := start(f)
 	q := &objectQuery{}
 	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, o.expires, ")
 	q.rawColumn(vis, f.MetadataOnly)
-	q.b.WriteString(" FROM objects o WHERE ")
+	q.horizon = q.arg(horizon)
+	fmt.Fprintf(&q.b, " FROM objects o WHERE o.seq < %s AND ", q.horizon)
 	if !pos.IsZero() {
 		fmt.Fprintf(&q.b, "(o.added, o.seq) > (%s, %s) AND ", q.arg(pos.Added), q.arg(pos.Seq))
 	}
@@ -558,6 +614,11 @@ func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *o
 	q.b.WriteString(q.arg(limit + 1))
 	return q
 }
+
+// horizonWaitMillis bounds how long a read waits for each ingest in flight below it (one
+// ingest of a thousand objects takes some tens of milliseconds). An ingest that takes
+// longer, on a node that hangs say, holds readers below it until it ends.
+const horizonWaitMillis = 250
 
 // nothingVisible reports whether vis admits no version at all.
 func nothingVisible(vis firebreak.Visibility) bool {
@@ -575,7 +636,15 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 	if nothingVisible(vis) {
 		return page, nil
 	}
-	q := pageQuery(vis, f, limit)
+	// Read below every ingest still in flight: a version that commits after this page
+	// must come after its last position, or a client resuming from it would never see
+	// it. Waiting for the ingests in flight, rather than only staying below them, lets a
+	// client read what it has just written through any node.
+	var horizon int64
+	if err := s.pool.QueryRow(ctx, `SELECT ingest_horizon($1)`, horizonWaitMillis).Scan(&horizon); err != nil {
+		return page, mapErr(err, "cannot read objects")
+	}
+	q := pageQuery(vis, f, limit, horizon)
 	rows, err := s.pool.Query(ctx, q.b.String(), q.args...)
 	if err != nil {
 		return page, mapErr(err, "cannot read objects")
@@ -636,12 +705,20 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	defer tx.Rollback(ctx)
+	// The id's claim is locked first, as Ingest locks it: an ingest of a new version
+	// waits, and then finds the id free if this removed its last version.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM owners WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return 0, mapErr(err, "cannot delete the object")
+	}
 	var n int64
 	if err := tx.QueryRow(ctx, q.b.String(), q.args...).Scan(&n); err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	if n == 0 {
 		return 0, nil // nothing happened, nothing to record
+	}
+	if err := releaseID(ctx, tx, id); err != nil {
+		return 0, mapErr(err, "cannot delete the object")
 	}
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
 		return 0, err

@@ -10,7 +10,11 @@ import (
 // queryPlan returns the server's plan for one page query, one line per step.
 func queryPlan(t *testing.T, s *Store, vis firebreak.Visibility, f firebreak.ObjectFilter) []string {
 	t.Helper()
-	q := pageQuery(vis, f, 1000)
+	var horizon int64
+	if err := s.pool.QueryRow(t.Context(), `SELECT ingest_horizon(0)`).Scan(&horizon); err != nil {
+		t.Fatalf("ingest_horizon: %v", err)
+	}
+	q := pageQuery(vis, f, 1000, horizon)
 	rows, err := s.pool.Query(t.Context(), "EXPLAIN "+q.b.String(), q.args...)
 	if err != nil {
 		t.Fatalf("EXPLAIN: %v", err)

@@ -3,14 +3,19 @@
 // stateless hub nodes can share one database.
 //
 // Several nodes on one database must behave as one hub. Whatever has to be sequential
-// across the deployment is serialised by a row lock inside the database, held until
-// commit, never by anything in one process:
+// across the deployment is decided inside the database, by locks that end with the
+// transaction (or the connection) that holds them, never by anything in one process:
 //
-//   - Ingest locks the one row of ingest_state. It allocates sequence numbers, the date
-//     added and new policy ids under that lock and commits before releasing it, so the
-//     hub's order (date added, seq) is commit order: a cursor never passes a version that
-//     commits later with a smaller position, and Policies(afterID) never misses a policy
-//     that becomes visible after a higher id.
+//   - Ingests run side by side. Each claims its ids in owners, which locks them until
+//     commit: ingests with an id in common take turns (one provider per id, one copy of
+//     each version), others do not wait. Seqs and the date added are reserved under a
+//     lock held only for the reservation, and the reserving transaction holds an
+//     advisory lock named after its first seq until it ends. A reader first finds the
+//     horizon, the seq below which everything that will commit has committed, waiting
+//     for the ingests in flight below the high-water mark, and reads below it. So a
+//     cursor never passes a version that commits later with a smaller position, and a
+//     client reads what it has just written through any node. New policy ids are taken
+//     under a transaction lock, so Policies(afterID) never misses one.
 //   - The audit chain locks the one row of audit_state: one chain, whichever node writes.
 //   - Apply locks the epoch row of meta: directory changes are applied one at a time and
 //     every node reads the same epoch.

@@ -55,23 +55,31 @@ func held(ctx context.Context, tx pgx.Tx, id, version string) (firebreak.HeldVer
 	return h, mapErr(err, "cannot read the review list")
 }
 
-// Release takes a held version off the review list under its new policy. A new policy
-// id is taken under the ingest lock, like Ingest's, so that policies become visible in id
-// order on every node.
+// Release takes a held version off the review list under its new policy. The version
+// moves to a new seq and date added, as if it were stored now: readers only see it from
+// now on, and a reader's cursor, which may have passed its old position while it was
+// held, must not skip it.
 func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byte, audit ...[]byte) (firebreak.HeldVersion, error) {
 	return s.decide(ctx, id, version, func(tx pgx.Tx, h *firebreak.HeldVersion) error {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM ingest_state WHERE id = 1 FOR UPDATE`); err != nil {
-			return mapErr(err, "cannot release the version")
-		}
 		pids, err := policyIDs(ctx, tx, h.Object.Provider, []firebreak.IngestItem{{PolicyDoc: policyDoc}}, []int{0})
 		if err != nil {
 			return err
 		}
-		pid := pids[string(policyDoc)]
-		if _, err := tx.Exec(ctx, `UPDATE objects SET policy = $1 WHERE seq = $2`, pid, h.Object.Seq); err != nil {
+		seq, added, err := s.reserve(ctx, tx, 1)
+		if err != nil {
 			return mapErr(err, "cannot release the version")
 		}
-		h.Object.Policy = pid
+		o := &h.Object
+		if err := tx.QueryRow(ctx, `UPDATE objects SET seq = $1, added = $2, policy = $3,
+				version = CASE WHEN vkey = '' THEN $4 ELSE version END
+			WHERE seq = $5 RETURNING version`,
+			seq, added.UnixMicro(), pids[string(policyDoc)], added.Format(AddedLayout), o.Seq).Scan(&o.Version); err != nil {
+			return mapErr(err, "cannot release the version")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE variants SET seq = $1 WHERE seq = $2`, seq, o.Seq); err != nil {
+			return mapErr(err, "cannot release the version")
+		}
+		o.Seq, o.Added, o.Policy = seq, added, pids[string(policyDoc)]
 		return nil
 	}, audit)
 }
@@ -79,12 +87,16 @@ func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byt
 // Reject deletes a held version.
 func (s *Store) Reject(ctx context.Context, id, version string, audit ...[]byte) (firebreak.HeldVersion, error) {
 	return s.decide(ctx, id, version, func(tx pgx.Tx, h *firebreak.HeldVersion) error {
+		// The id's claim is locked first, as Ingest and Delete lock it.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM owners WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return mapErr(err, "cannot reject the version")
+		}
 		for _, q := range []string{`DELETE FROM objects WHERE seq = $1`, `DELETE FROM variants WHERE seq = $1`} {
 			if _, err := tx.Exec(ctx, q, h.Object.Seq); err != nil {
 				return mapErr(err, "cannot reject the version")
 			}
 		}
-		return nil
+		return mapErr(releaseID(ctx, tx, id), "cannot reject the version")
 	}, audit)
 }
 
@@ -101,11 +113,11 @@ func (s *Store) decide(ctx context.Context, id, version string, act func(pgx.Tx,
 	if err != nil {
 		return h, err
 	}
-	if err := act(tx, &h); err != nil {
-		return h, err
-	}
 	if _, err := tx.Exec(ctx, `DELETE FROM review WHERE seq = $1`, h.Object.Seq); err != nil {
 		return h, mapErr(err, "cannot change the review list")
+	}
+	if err := act(tx, &h); err != nil {
+		return h, err
 	}
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
 		return h, err
