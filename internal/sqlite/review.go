@@ -87,10 +87,28 @@ func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byt
 		if err != nil {
 			return mapErr(err, "cannot release the version")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE objects SET policy = ? WHERE seq = ?`, pid, h.Object.Seq); err != nil {
+		// The version moves to a new seq and date added, as if it were stored now: a
+		// reader's cursor may have passed its old position while it was held.
+		var lastSeq, maxAdded int64
+		if err := tx.QueryRowContext(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1`).
+			Scan(&lastSeq, &maxAdded); err != nil {
 			return mapErr(err, "cannot release the version")
 		}
-		h.Object.Policy = pid
+		seq, added := lastSeq+1, max(s.clock.Now().UnixMicro(), maxAdded+1)
+		addedTime := time.UnixMicro(added).UTC()
+		o := &h.Object
+		if err := tx.QueryRowContext(ctx, `UPDATE objects SET seq = ?, added = ?, policy = ?,
+				version = CASE WHEN vkey = '' THEN ? ELSE version END
+			WHERE seq = ? RETURNING version`, seq, added, pid, addedTime.Format(AddedLayout), o.Seq).Scan(&o.Version); err != nil {
+			return mapErr(err, "cannot release the version")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE variants SET seq = ? WHERE seq = ?`, seq, o.Seq); err != nil {
+			return mapErr(err, "cannot release the version")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`, seq, added); err != nil {
+			return mapErr(err, "cannot release the version")
+		}
+		o.Seq, o.Added, o.Policy = seq, addedTime, pid
 		return nil
 	}, audit)
 }
@@ -117,11 +135,11 @@ func (s *Store) decide(ctx context.Context, id, version string, act func(*sql.Tx
 	if err != nil {
 		return h, err
 	}
-	if err := act(tx, &h); err != nil {
-		return h, err
-	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM review WHERE seq = ?`, h.Object.Seq); err != nil {
 		return h, mapErr(err, "cannot change the review list")
+	}
+	if err := act(tx, &h); err != nil {
+		return h, err
 	}
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
 		return h, err

@@ -84,7 +84,10 @@ func testReview(f *fixture) {
 	it.Held, it.StatusID = true, "status-1"
 	other := Item("indicator--00000000-0000-4000-8000-0000000000d2", ts(1), "2.1", `{"held":true}`)
 	other.Held, other.StatusID = true, "status-1"
-	f.ingest(p, it, other, Item("indicator--00000000-0000-4000-8000-0000000000d3", ts(1), "2.1", `{}`))
+	stored := f.ingest(p, it, other, Item("indicator--00000000-0000-4000-8000-0000000000d3", ts(1), "2.1", `{}`))
+	// A reader that has read everything up to now keeps its cursor.
+	cursor := firebreak.CursorOf(stored[2].Object)
+	f.clock.Advance(time.Second)
 	list, err := f.s.HeldVersions(f.ctx, 10)
 	if err != nil || len(list) != 2 || list[0].Object.ID != it.ID || list[0].StatusID != "status-1" || string(list[0].Object.Raw) != string(it.Raw) {
 		f.Fatalf("HeldVersions = %+v, %v", list, err)
@@ -102,6 +105,17 @@ func testReview(f *fixture) {
 	}
 	if relDoc != `{"released":true}` {
 		f.Errorf("released version has policy %d (%q), want the released doc", rel.Object.Policy, relDoc)
+	}
+	// Released, the version is new to readers: it comes after the cursor of one that read
+	// everything before, or that reader would never see it.
+	if rel.Object.Seq <= stored[2].Object.Seq || !rel.Object.Added.After(stored[2].Object.Added) {
+		f.Errorf("the released version is at seq %d, added %v; want after seq %d, added %v",
+			rel.Object.Seq, rel.Object.Added, stored[2].Object.Seq, stored[2].Object.Added)
+	}
+	after, _ := f.s.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{After: cursor})
+	if len(after.Objects) != 1 || after.Objects[0].ID != it.ID || after.Objects[0].Seq != rel.Object.Seq ||
+		!after.Objects[0].Added.Equal(rel.Object.Added) || string(after.Objects[0].Raw) != string(it.Raw) {
+		f.Errorf("after the cursor of a reader who read everything before the release: %s; want the released version", describe(after.Objects))
 	}
 	page, _ := f.s.Objects(f.ctx, firebreak.Visibility{Policies: []int64{rel.Object.Policy}}, firebreak.ObjectFilter{})
 	if len(page.Objects) != 1 || page.Objects[0].ID != it.ID {
