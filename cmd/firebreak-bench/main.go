@@ -326,7 +326,7 @@ func startServe(ctx context.Context, bin string, where []string) (*hubProc, erro
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	args := append([]string{"serve", "--listen", addr, "--default-tlp", "green", "--log-level", "warn", "--no-federation", "true"}, where...)
+	args := append([]string{"serve", "--listen", addr, "--default-tlp", "green", "--log-level", "warn", "--no-federation"}, where...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
