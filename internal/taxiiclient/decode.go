@@ -14,17 +14,15 @@ import (
 // servers that label their JSON generically, application/json. Anything else, including
 // no Content-Type at all, is refused: a login page or a proxy's error page is not TAXII.
 func checkContentType(ct string) error {
-	mt, params, err := mime.ParseMediaType(ct)
+	if taxii.ContentTypeOK(ct) {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return fmt.Errorf("content type %q is not a media type", clip(ct))
 	}
-	switch mt {
-	case "application/json":
+	if mt == "application/json" {
 		return nil
-	case "application/taxii+json":
-		if v, ok := params["version"]; !ok || v == "2.1" {
-			return nil
-		}
 	}
 	return fmt.Errorf("content type %q is not %s", clip(ct), taxii.MediaType)
 }
