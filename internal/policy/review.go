@@ -74,19 +74,20 @@ func (g *Guard) DecideHeld(ctx context.Context, id, version string, release bool
 		if err := g.loadPolicies(ctx); err != nil {
 			return err
 		}
-		list, err := g.store.HeldVersions(ctx, 0)
+		// The object's own versions, not the review list: that comes a page at a time, and
+		// the version may wait behind any number of others.
+		o, err := g.objectVersion(ctx, id, version)
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(list, func(x firebreak.HeldVersion) bool { return x.Object.ID == id && x.Object.Version == version })
-		if i < 0 {
-			return firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", version, id)
-		}
 		g.mu.Lock()
-		pi, ok := g.policies[list[i].Object.Policy]
+		pi, ok := g.policies[o.Policy]
 		g.mu.Unlock()
 		if !ok {
 			return firebreak.Errorf(firebreak.EINTERNAL, "the held version's policy is not loaded")
+		}
+		if !pi.doc.Held {
+			return firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", version, id)
 		}
 		doc := pi.doc
 		doc.Held = false
@@ -126,4 +127,24 @@ func (g *Guard) DecideHeld(ctx context.Context, id, version string, release bool
 		st.State = "complete"
 	}
 	return g.store.PutStatus(ctx, st)
+}
+
+// objectVersion finds one version of an object, whoever may see it (ENOTFOUND otherwise).
+func (g *Guard) objectVersion(ctx context.Context, id, version string) (firebreak.Object, error) {
+	f := firebreak.ObjectFilter{IDs: []string{id}, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, MetadataOnly: true}
+	for {
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, f)
+		if err != nil {
+			return firebreak.Object{}, err
+		}
+		for _, o := range page.Objects {
+			if o.ID == id && o.Version == version {
+				return o, nil
+			}
+		}
+		if !page.More {
+			return firebreak.Object{}, firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", clip(version), clip(id))
+		}
+		f.After = page.Next
+	}
 }
