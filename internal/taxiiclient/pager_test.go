@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,4 +179,22 @@ func TestParseDateAdded(t *testing.T) {
 			t.Errorf("ParseDateAdded(%q): %v and %q are not the same UTC instant", tt.in, tm, got)
 		}
 	}
+}
+
+// FuzzParseDateAdded: any header value is parsed or refused without a panic, and a parsed
+// one normalises to a UTC timestamp naming the same instant.
+func FuzzParseDateAdded(f *testing.F) {
+	for _, s := range []string{"2024-01-01T00:00:00.123456Z", "2024-01-01T02:00:00.120+02:00", "2024-01-01T00:00:00-00:00", "yesterday", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, norm, err := ParseDateAdded(s)
+		if err != nil {
+			return
+		}
+		back, err := time.Parse(time.RFC3339Nano, norm)
+		if err != nil || !back.Equal(tm) || !strings.HasSuffix(norm, "Z") {
+			t.Errorf("ParseDateAdded(%q) = %v, %q: not the same UTC instant (%v)", s, tm, norm, err)
+		}
+	})
 }
