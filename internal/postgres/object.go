@@ -206,16 +206,12 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 // claimIDs claims for provider the ids in the staging table that nobody holds, locks
 // every one of them until the transaction ends, and returns each id's provider. The ids
 // are claimed in id order, so that two calls with ids in common wait for each other
-// rather than deadlock. DO UPDATE ... WHERE false locks a row held before without
-// writing it.
+// rather than deadlock. An id held before is "updated" to the provider it has: that
+// locks the row, and RETURNING gives its provider, in the same statement.
 func claimIDs(ctx context.Context, tx pgx.Tx, provider int64) (map[string]int64, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO owners (id, provider)
+	rows, err := tx.Query(ctx, `INSERT INTO owners (id, provider)
 		SELECT DISTINCT id, $1::bigint FROM pg_temp.fb_stage ORDER BY id
-		ON CONFLICT (id) DO UPDATE SET provider = owners.provider WHERE false`, provider); err != nil {
-		return nil, mapErr(err, "cannot store objects")
-	}
-	rows, err := tx.Query(ctx, `SELECT w.id, w.provider FROM owners w
-		WHERE w.id IN (SELECT id FROM pg_temp.fb_stage)`)
+		ON CONFLICT (id) DO UPDATE SET provider = owners.provider RETURNING id, provider`, provider)
 	if err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
