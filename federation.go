@@ -11,8 +11,9 @@ import (
 type PeerState struct {
 	Peer string `json:"peer"`
 	// PullNext is the peer's `next` token after the last page taken; PullAddedAfter the
-	// peer's date added of the last object taken, exactly as the peer wrote it (its own
-	// clock, never an object's timestamps). Either resumes a pull.
+	// peer's date added of the last object taken (its own clock, never an object's
+	// timestamps), in UTC with every digit of precision the peer sent. Either resumes a
+	// pull.
 	PullNext       string `json:"pull_next,omitempty"`
 	PullAddedAfter string `json:"pull_added_after,omitempty"`
 	// PullComplete is true when the last pull read to the end: everything added up to
