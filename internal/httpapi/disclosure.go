@@ -89,10 +89,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"disclosure_requests": rows})
 }
 
-// auditEntries serves the audit log to auditors and admins, for checking it remotely.
+// auditEntries serves the audit log to the hub's auditors and admins, for checking it
+// remotely.
 func (s *Server) auditEntries(w http.ResponseWriter, r *http.Request) error {
-	p := firebreak.PrincipalFrom(r.Context())
-	if !p.User.HasRole(firebreak.RoleAuditor) && !p.User.HasRole(firebreak.RoleAdmin) {
+	ok, err := s.hubRole(r.Context(), firebreak.RoleAuditor, firebreak.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return firebreak.Errorf(firebreak.EFORBIDDEN, "the audit log is for auditors and admins")
 	}
 	if s.cfg.Audit == nil {

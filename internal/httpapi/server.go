@@ -9,10 +9,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/metrics"
+	"github.com/firebreak/firebreak/internal/policy"
 	"github.com/firebreak/firebreak/internal/taxii"
 )
 
@@ -172,13 +174,27 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
-	p := firebreak.PrincipalFrom(r.Context())
-	if !p.User.HasRole(firebreak.RoleOperator) && !p.User.HasRole(firebreak.RoleAdmin) && !p.User.HasRole(firebreak.RoleAuditor) {
+	ok, err := s.hubRole(r.Context(), firebreak.RoleOperator, firebreak.RoleAdmin, firebreak.RoleAuditor)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return firebreak.Errorf(firebreak.EFORBIDDEN, "metrics are for operators, admins and auditors")
 	}
 	w.Header().Set("Content-Type", metrics.ContentType)
 	s.cfg.Metrics.WriteText(w)
 	return nil
+}
+
+// hubRole reports whether the caller holds one of roles for the hub: in the hub's
+// operator organisation only (see policy.HubRole).
+func (s *Server) hubRole(ctx context.Context, roles ...firebreak.Role) (bool, error) {
+	hub, err := s.cfg.Auth.Hub(ctx)
+	if err != nil {
+		return false, err
+	}
+	p := firebreak.PrincipalFrom(ctx)
+	return slices.ContainsFunc(roles, func(r firebreak.Role) bool { return policy.HubRole(p, hub, r) }), nil
 }
 
 func clip(s string) string {

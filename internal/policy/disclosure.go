@@ -252,14 +252,16 @@ func (g *Guard) ExpireDisclosures(ctx context.Context) error {
 	return err
 }
 
-// Disclosures lists the cases the caller is party to; operators and auditors see all.
+// Disclosures lists the cases the caller is party to; the hub's operators and auditors
+// see all.
 func (g *Guard) Disclosures(ctx context.Context) ([]DisclosureView, error) {
 	p, d, err := g.caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var rs []firebreak.DisclosureRequest
-	if p.Operator || p.User.HasRole(firebreak.RoleAuditor) {
+	broker := p.Operator || HubRole(p, d.hub, firebreak.RoleAuditor)
+	if broker {
 		if rs, err = g.store.Disclosures(ctx, firebreak.DisclosureFilter{}); err != nil {
 			return nil, err
 		}
@@ -283,7 +285,7 @@ func (g *Guard) Disclosures(ctx context.Context) ([]DisclosureView, error) {
 		kind, purpose     string
 	}
 	own := func(r firebreak.DisclosureRequest) bool {
-		return r.Requester == p.Org.ID && r.Provider != p.Org.ID && !p.Operator && !p.User.HasRole(firebreak.RoleAuditor)
+		return r.Requester == p.Org.ID && r.Provider != p.Org.ID && !broker
 	}
 	keyOf := func(r firebreak.DisclosureRequest) askKey {
 		return askKey{r.Created.UnixNano(), r.Deadline.UnixNano(), r.Kind, r.Purpose}
@@ -330,7 +332,7 @@ func (g *Guard) DecideDisclosure(ctx context.Context, id string, dec DisclosureD
 		return DisclosureView{}, err
 	}
 	if r.Provider == 0 || r.Provider != p.Org.ID {
-		if r.Requester == p.Org.ID || p.Operator || p.User.HasRole(firebreak.RoleAuditor) {
+		if r.Requester == p.Org.ID || p.Operator || HubRole(p, d.hub, firebreak.RoleAuditor) {
 			return DisclosureView{}, firebreak.Errorf(firebreak.EFORBIDDEN, "only the provider asked can grant or refuse; operators broker requests but cannot decide them")
 		}
 		return DisclosureView{}, firebreak.Errorf(firebreak.ENOTFOUND, "no disclosure request %q", clip(id))

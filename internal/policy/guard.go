@@ -273,11 +273,19 @@ func (g *Guard) principal(d *directory, u firebreak.User) (*firebreak.Principal,
 			p.Circles = append(p.Circles, c)
 		}
 	}
-	p.Operator = u.HasRole(firebreak.RoleOperator) && d.opOrg != 0 && org.ID == d.opOrg
 	if pr, ok := d.peers[org.Name]; ok {
-		p.Peer, p.Operator, p.Circles = &pr, false, nil
+		p.Peer, p.Circles = &pr, nil
 	}
+	p.Operator = HubRole(p, d.hub, firebreak.RoleOperator)
 	return p, nil
+}
+
+// HubRole reports whether p holds role for the hub itself: the hub's roles (operator,
+// auditor, admin) count only for users of the hub's operator organisation, as hub
+// describes it. Held in a member organisation, or by a peer hub's account, they give
+// nothing. Every check of a hub role goes through it.
+func HubRole(p *firebreak.Principal, hub firebreak.Hub, role firebreak.Role) bool {
+	return p != nil && p.Peer == nil && hub.Operator != "" && p.Org.Name == hub.Operator && p.User.HasRole(role)
 }
 
 // caller returns the principal in ctx and a fresh view of the organisation behind it, so
