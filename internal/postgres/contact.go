@@ -100,7 +100,7 @@ func decodeIntroduction(body []byte) (firebreak.Introduction, error) {
 func (s *Store) Introduction(ctx context.Context, id string) (firebreak.Introduction, error) {
 	var body []byte
 	if err := s.pool.QueryRow(ctx, `SELECT body FROM introductions WHERE id = $1`, id).Scan(&body); err != nil {
-		return firebreak.Introduction{}, mapErr(err, fmt.Sprintf("no introduction %q", id))
+		return firebreak.Introduction{}, mapRead(err, fmt.Sprintf("no introduction %q", id), "cannot read the introduction")
 	}
 	return decodeIntroduction(body)
 }

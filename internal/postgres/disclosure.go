@@ -64,7 +64,7 @@ func decodeDisclosure(body []byte) (firebreak.DisclosureRequest, error) {
 func (s *Store) Disclosure(ctx context.Context, id string) (firebreak.DisclosureRequest, error) {
 	var body []byte
 	if err := s.pool.QueryRow(ctx, `SELECT body FROM disclosures WHERE id = $1`, id).Scan(&body); err != nil {
-		return firebreak.DisclosureRequest{}, mapErr(err, fmt.Sprintf("no disclosure request %q", id))
+		return firebreak.DisclosureRequest{}, mapRead(err, fmt.Sprintf("no disclosure request %q", id), "cannot read the disclosure request")
 	}
 	return decodeDisclosure(body)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -270,6 +271,10 @@ func TestDatabaseGoesAway(t *testing.T) {
 		err := c.call()
 		if got := firebreak.ErrorCode(err); got != firebreak.EUNAVAILABLE {
 			t.Errorf("%s while the database is gone: %v (code %q), want %q", c.name, err, got, firebreak.EUNAVAILABLE)
+		}
+		// The message is what a client reads: an outage is not "user not found".
+		if msg := firebreak.ErrorMessage(err); strings.Contains(msg, "not found") {
+			t.Errorf("%s while the database is gone says %q", c.name, msg)
 		}
 	}
 

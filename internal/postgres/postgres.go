@@ -165,6 +165,15 @@ func mapErr(err error, msg string) error {
 	return firebreak.Wrap(firebreak.EINTERNAL, err, msg)
 }
 
+// mapRead is mapErr for a lookup: notFound is the message when there is no such row,
+// msg the message of any other failure (an outage is not "not found").
+func mapRead(err error, notFound, msg string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return firebreak.Wrap(firebreak.ENOTFOUND, err, notFound)
+	}
+	return mapErr(err, msg)
+}
+
 // unavailable reports whether err says that the database could not be reached or the
 // connection broke: the request may succeed later, when the database is back.
 func unavailable(err error) bool {

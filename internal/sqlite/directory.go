@@ -354,7 +354,7 @@ func (s *Store) Organizations(ctx context.Context) ([]firebreak.Organization, er
 func (s *Store) Organization(ctx context.Context, id int64) (firebreak.Organization, error) {
 	o, err := scanOrg(s.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE id = ?`, id))
 	if err != nil {
-		return firebreak.Organization{}, mapErr(err, "organization not found")
+		return firebreak.Organization{}, mapRead(err, "organization not found", "cannot read the organization")
 	}
 	return o, nil
 }
@@ -363,7 +363,7 @@ func (s *Store) Organization(ctx context.Context, id int64) (firebreak.Organizat
 func (s *Store) OrganizationByName(ctx context.Context, name string) (firebreak.Organization, error) {
 	o, err := scanOrg(s.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE name = ?`, name))
 	if err != nil {
-		return firebreak.Organization{}, mapErr(err, "organization not found")
+		return firebreak.Organization{}, mapRead(err, "organization not found", "cannot read the organization")
 	}
 	return o, nil
 }
@@ -388,7 +388,7 @@ func (s *Store) UserByTokenHash(ctx context.Context, h []byte) (firebreak.User, 
 	u, err := scanUser(s.r.QueryRowContext(ctx,
 		`SELECT id, name, org_id, roles, token_hash FROM users WHERE token_hash = ?`, h))
 	if err != nil {
-		return firebreak.User{}, mapErr(err, "user not found")
+		return firebreak.User{}, mapRead(err, "user not found", "cannot read the user")
 	}
 	return u, nil
 }
@@ -398,7 +398,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (firebreak.User, er
 	u, err := scanUser(s.r.QueryRowContext(ctx,
 		`SELECT id, name, org_id, roles, token_hash FROM users WHERE name = ?`, name))
 	if err != nil {
-		return firebreak.User{}, mapErr(err, "user not found")
+		return firebreak.User{}, mapRead(err, "user not found", "cannot read the user")
 	}
 	return u, nil
 }

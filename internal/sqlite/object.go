@@ -648,7 +648,7 @@ func (s *Store) PutStatus(ctx context.Context, st firebreak.Status) error {
 func (s *Store) Status(ctx context.Context, id string) (firebreak.Status, error) {
 	var body []byte
 	if err := s.r.QueryRowContext(ctx, `SELECT body FROM statuses WHERE id = ?`, id).Scan(&body); err != nil {
-		return firebreak.Status{}, mapErr(err, "status not found")
+		return firebreak.Status{}, mapRead(err, "status not found", "cannot read the status")
 	}
 	var st firebreak.Status
 	if err := json.Unmarshal(body, &st); err != nil {

@@ -316,6 +316,15 @@ func mapErr(err error, msg string) error {
 	return firebreak.Wrap(firebreak.EINTERNAL, err, msg)
 }
 
+// mapRead is mapErr for a lookup: notFound is the message when there is no such row,
+// msg the message of any other failure (an outage is not "not found").
+func mapRead(err error, notFound, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return firebreak.Wrap(firebreak.ENOTFOUND, err, notFound)
+	}
+	return mapErr(err, msg)
+}
+
 // codeOf classifies an SQLite (extended) result code.
 func codeOf(code int) string {
 	switch code {
