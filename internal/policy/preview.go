@@ -58,7 +58,7 @@ func (g *Guard) Preview(ctx context.Context, collection string, drafts [][]byte)
 	for i, raw := range drafts {
 		o, err := stix.Parse(raw)
 		if err != nil {
-			out[i] = Preview{Error: err.Error()}
+			out[i] = Preview{Error: firebreak.ErrorMessage(err)} // the validator's words, nothing internal
 			continue
 		}
 		parsed = append(parsed, o)

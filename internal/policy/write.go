@@ -183,7 +183,7 @@ func failureOf(i int, raw json.RawMessage, err error) firebreak.StatusDetail {
 	if len(head.Modified) > 40 {
 		head.Modified = ""
 	}
-	return firebreak.StatusDetail{ID: id, Version: head.Modified, Message: err.Error()}
+	return firebreak.StatusDetail{ID: id, Version: head.Modified, Message: firebreak.ErrorMessage(err)}
 }
 
 // markingDefs gathers the marking definitions the parsed objects refer to: from the same
@@ -306,7 +306,7 @@ func checkPattern(o *stix.Object) error {
 		return nil
 	}
 	if err := pattern.Validate(ind.Pattern); err != nil {
-		return firebreak.Errorf(firebreak.EINVALID, "%s: pattern: %v", o.ID, err)
+		return firebreak.Wrap(firebreak.EINVALID, err, o.ID+": pattern: "+firebreak.ErrorMessage(err))
 	}
 	return nil
 }
