@@ -295,3 +295,39 @@ func TestDisclosureHiddenLooksLikeNotFound(t *testing.T) {
 		t.Errorf("the provider is asked %d times, want %d", len(asked), len(tests))
 	}
 }
+
+// TestTransparencyWritesNothing: the public report counts a request past its deadline as
+// expired without writing to the store: anyone may read it, as often as they like.
+func TestTransparencyWritesNothing(t *testing.T) {
+	h := newHub(t)
+	dept := h.as("dept-token-0123456789")
+	if _, err := h.guard.RequestDisclosure(dept, policy.DisclosureAsk{Kind: firebreak.DisclosureObjects, Provider: "Company", Purpose: "oversight", Deadline: "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.advance(2 * time.Hour)
+	before, err := h.store.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := h.guard.Transparency(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Outcome != firebreak.DisclosureExpired || rows[0].Count != 1 {
+		t.Errorf("transparency = %+v, want one expired request", rows)
+	}
+	after, err := h.store.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Seq != before.Seq {
+		t.Errorf("reading the report appended %d audit entries", after.Seq-before.Seq)
+	}
+	// The case itself expires on the record when a party looks, or the server sweeps.
+	if err := h.guard.ExpireDisclosures(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if head, _ := h.store.AuditHead(context.Background()); head.Seq != before.Seq+1 {
+		t.Errorf("the sweep appended %d audit entries, want 1", head.Seq-before.Seq)
+	}
+}
