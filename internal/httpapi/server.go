@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -98,7 +99,11 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // routes is the route table. TAXII paths end in "/"; {$} keeps them exact.
 func (s *Server) routes() {
 	taxiiRoute := func(pattern, name string, h handlerFunc) {
-		s.mux.Handle(pattern, s.wrap(name, taxiiErrors, s.authenticated(h)))
+		h = s.authenticated(h)
+		if strings.HasPrefix(pattern, "GET ") {
+			h = readOnly(h)
+		}
+		s.mux.Handle(pattern, s.wrap(name, taxiiErrors, h))
 	}
 	taxiiRoute("GET /taxii2/{$}", "discovery", s.discovery)
 	taxiiRoute("GET /api/{$}", "api_root", s.apiRoot)
@@ -154,6 +159,15 @@ func (s *Server) routes() {
 	}))
 	s.mux.Handle("GET /readyz", s.wrap("readyz", plainErrors, s.ready))
 	s.mux.Handle("/", s.wrap("unknown", plainErrors, notFound))
+}
+
+// readOnly marks a request that only reads: the guard looks at the directory once for
+// it (policy.WithDirectoryOnce) rather than once per call.
+func readOnly(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		*r = *r.WithContext(policy.WithDirectoryOnce(r.Context()))
+		return h(w, r)
+	}
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) error {

@@ -129,9 +129,46 @@ func NewGuard(store firebreak.Store, opts Options) *Guard {
 
 var _ firebreak.ObjectService = (*Guard)(nil)
 
+// onceKey is the context key of a readOnce.
+type onceKey struct{}
+
+// readOnce holds the directory snapshot that one request decides with.
+type readOnce struct {
+	mu sync.Mutex
+	d  *directory
+}
+
+// WithDirectoryOnce returns a context in which the guard looks at the directory once:
+// every call made with it decides with the snapshot the first call read, without asking
+// the store again whether it moved. It is for requests that only read, such as a TAXII
+// GET, which authenticates, resolves a collection and reads in one instant; a request
+// that changes the directory must not use it, or it would read its own change back stale.
+func WithDirectoryOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, onceKey{}, &readOnce{})
+}
+
 // directory returns the current directory snapshot, reloading it when the store's epoch
-// has moved (on any node).
+// has moved (on any node); within a WithDirectoryOnce context, the one the request read.
 func (g *Guard) directory(ctx context.Context) (*directory, error) {
+	once, _ := ctx.Value(onceKey{}).(*readOnce)
+	if once == nil {
+		return g.loadDirectory(ctx)
+	}
+	once.mu.Lock()
+	defer once.mu.Unlock()
+	if once.d == nil {
+		d, err := g.loadDirectory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		once.d = d
+	}
+	return once.d, nil
+}
+
+// loadDirectory returns the current directory snapshot, reloading it when the store's
+// epoch has moved.
+func (g *Guard) loadDirectory(ctx context.Context) (*directory, error) {
 	epoch, err := g.store.Epoch(ctx)
 	if err != nil {
 		return nil, err
