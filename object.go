@@ -73,6 +73,12 @@ type ObjectFilter struct {
 	SpecVersions []string
 	// MetadataOnly leaves Raw empty (manifests, versions lists).
 	MetadataOnly bool
+	// NoWait reads only what has committed below the writes in flight, where a store
+	// lets writes commit side by side (PostgreSQL), instead of waiting for them: the
+	// page is as right, only maybe shorter. The hub's own incremental readers (caches
+	// that poll for what is new) set it; a client that reads what it has just written
+	// does not.
+	NoWait bool
 }
 
 // Page is one page of versions in the hub's order.

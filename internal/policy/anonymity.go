@@ -49,7 +49,7 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 	}
 	for {
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			Types: []string{"identity"}, After: sc.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000})
+			Types: []string{"identity"}, After: sc.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, NoWait: true})
 		if err != nil {
 			sc.s = nil // the contacts may have changed: rebuild on the next call
 			return nil, err

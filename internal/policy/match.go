@@ -50,7 +50,7 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 	}
 	for {
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			Types: []string{"indicator"}, After: ix.after, Limit: 1000})
+			Types: []string{"indicator"}, After: ix.after, Limit: 1000, NoWait: true})
 		if err != nil {
 			return nil, err
 		}

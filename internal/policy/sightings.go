@@ -62,7 +62,7 @@ func (g *Guard) sightingsOf(ctx context.Context, indicator string) ([]string, er
 	}
 	for {
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			Types: []string{"sighting"}, After: s.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000})
+			Types: []string{"sighting"}, After: s.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, NoWait: true})
 		if err != nil {
 			return nil, err
 		}

@@ -214,7 +214,7 @@ func (g *Guard) markingDefs(ctx context.Context, objs []*stix.Object, batch map[
 		chunk := missing[:n]
 		missing = missing[n:]
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			IDs: chunk, Types: []string{"marking-definition"}, Versions: firebreak.VersionFilter{First: true}, Limit: n,
+			IDs: chunk, Types: []string{"marking-definition"}, Versions: firebreak.VersionFilter{First: true}, Limit: n, NoWait: true,
 		})
 		if err != nil {
 			return nil, err

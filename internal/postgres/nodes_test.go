@@ -400,6 +400,11 @@ func TestNodesReadBelowIngestsInFlight(t *testing.T) {
 	if len(seen) != 5 {
 		t.Errorf("while node A's ingest is in flight, the reader sees %d versions, want the 5 stored before it", len(seen))
 	}
+	// A reader that does not wait stays below it as well.
+	if p, err := b.Objects(ctx, everything, firebreak.ObjectFilter{NoWait: true, MetadataOnly: true}); err != nil || len(p.Objects) != 5 || p.More {
+		t.Errorf("without waiting, while node A's ingest is in flight: %d versions (more %v), %v; want the 5 stored before it",
+			len(p.Objects), p.More, err)
+	}
 	for _, r := range late {
 		if seen[r.Object.Seq] > 0 {
 			t.Errorf("the reader passed seq %d, after the ingest in flight", r.Object.Seq)

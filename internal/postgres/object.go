@@ -635,9 +635,14 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 	// Read below every ingest still in flight: a version that commits after this page
 	// must come after its last position, or a client resuming from it would never see
 	// it. Waiting for the ingests in flight, rather than only staying below them, lets a
-	// client read what it has just written through any node.
+	// client read what it has just written through any node; the hub's own incremental
+	// readers (NoWait) stay below them.
+	wait := horizonWaitMillis
+	if f.NoWait {
+		wait = 0
+	}
 	var horizon int64
-	if err := s.pool.QueryRow(ctx, `SELECT ingest_horizon($1)`, horizonWaitMillis).Scan(&horizon); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT ingest_horizon($1)`, wait).Scan(&horizon); err != nil {
 		return page, mapErr(err, "cannot read objects")
 	}
 	q := pageQuery(vis, f, limit, horizon)

@@ -11,7 +11,7 @@ import (
 func queryPlan(t *testing.T, s *Store, vis firebreak.Visibility, f firebreak.ObjectFilter) []string {
 	t.Helper()
 	var horizon int64
-	if err := s.pool.QueryRow(t.Context(), `SELECT ingest_horizon(0)`).Scan(&horizon); err != nil {
+	if err := s.pool.QueryRow(t.Context(), `SELECT ingest_horizon(250)`).Scan(&horizon); err != nil {
 		t.Fatalf("ingest_horizon: %v", err)
 	}
 	q := pageQuery(vis, f, 1000, horizon)

@@ -67,8 +67,9 @@ $$;
 
 -- ingest_horizon returns the seq below which every version that will ever commit has
 -- committed: it reads the mark, then waits (up to wait_ms for each) for the reservations
--- under the mark still in flight. A reservation that outlasts the wait bounds the
--- horizon instead: the reader does not see past it yet, and loses nothing.
+-- under the mark still in flight. A reservation that outlasts the wait, or any when
+-- wait_ms is 0, bounds the horizon instead: the reader does not see past it yet, and
+-- loses nothing.
 CREATE FUNCTION ingest_horizon(wait_ms int) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	space bigint := ingest_lock_space();
@@ -82,8 +83,11 @@ BEGIN
 		ORDER BY 1
 	LOOP
 		EXIT WHEN k > mark;
+		IF wait_ms <= 0 THEN
+			RETURN k;
+		END IF;
 		BEGIN
-			PERFORM set_config('lock_timeout', greatest(wait_ms, 1) || 'ms', true);
+			PERFORM set_config('lock_timeout', wait_ms || 'ms', true);
 			PERFORM pg_advisory_xact_lock_shared(space << 40 | k);
 		EXCEPTION WHEN lock_not_available THEN
 			RETURN k;
