@@ -27,9 +27,9 @@ var backupTables = []string{
 // reads and a restore updates or derives: audit_state is the head of the restored chain.
 var backupSingletons = []string{"hub", "ingest_state", "audit_state", "meta"}
 
-// derivedTables are tables a restore fills from the rows restored, not from records:
-// owners holds each object id's provider.
-var derivedTables = []string{"owners"}
+// derivedTables are tables a backup leaves out because they hold nothing a restore
+// needs: id_locks only has rows to lock, made on demand.
+var derivedTables = []string{"id_locks"}
 
 // backupMetaKeys are the keys of meta: the schema version (this binary's) and the epoch.
 var backupMetaKeys = []string{"schema_version", "epoch"}
@@ -429,10 +429,6 @@ func (s *Store) Restore(ctx context.Context, next func() (firebreak.BackupRecord
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE audit_state SET last_seq = $1, hash = $2 WHERE id = 1`, r.audit, r.head); err != nil {
-		return mapErr(err, msg)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO owners (id, provider)
-		SELECT DISTINCT ON (id) id, provider FROM objects ORDER BY id, seq`); err != nil {
 		return mapErr(err, msg)
 	}
 	for _, t := range identityTables {

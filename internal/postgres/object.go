@@ -49,6 +49,17 @@ type heldVersion struct {
 	item     int // 1 + the index of the item that stores it in this call; 0 if held before
 }
 
+// idVersions are the versions held of one id, by version key.
+type idVersions map[string]heldVersion
+
+// provider returns the provider of the id's versions (every one has the same), or 0.
+func (vs idVersions) provider() int64 {
+	for _, v := range vs {
+		return v.provider
+	}
+	return 0
+}
+
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
 // Foreign when any version of its id came from another provider, Duplicate when this id
 // and version key are already held (also earlier in the same call), else Stored. All
@@ -57,8 +68,8 @@ type heldVersion struct {
 // back even when a node's clock does.
 //
 // Ingests from every node run side by side. The items travel to the server first, by
-// COPY into the connection's staging table; then the call claims its ids in owners,
-// which locks each id until commit (two calls with an id in common take turns, in id
+// COPY into the connection's staging table; then the call locks its ids (id_locks)
+// until commit (two calls with an id in common take turns, in id
 // order; calls with none do not wait for each other), looks up the versions held,
 // reserves its seqs and date added (ingest_reserve), takes any new policy ids, inserts
 // and commits. Readers never pass a reservation still in flight (see ingest_horizon).
@@ -123,9 +134,11 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		[]string{"i", "idh", "expires", "id", "type", "spec_version", "vkey", "raw"}, &stageRows{items: items}); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
-	owners, err := claimIDs(ctx, tx, provider)
-	if err != nil {
-		return nil, err
+	// With its ids locked, the call sees every version of them committed before, and no
+	// other call stores any until this one ends.
+	if _, err := tx.Exec(ctx, `INSERT INTO id_locks (idh) SELECT DISTINCT idh FROM pg_temp.fb_stage ORDER BY idh
+		ON CONFLICT (idh) DO UPDATE SET idh = excluded.idh WHERE false`); err != nil {
+		return nil, mapErr(err, "cannot store objects")
 	}
 	held, err := heldVersions(ctx, tx, items)
 	if err != nil {
@@ -134,12 +147,12 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	var fresh []int   // indexes of the items to store
 	var dups [][2]int // an item that repeats an earlier one of this call, and that one
 	for i, it := range items {
-		if owners[it.ID] != provider {
+		versions := held[it.ID]
+		if owner := versions.provider(); owner != 0 && owner != provider {
 			// Say nothing about the other provider's versions.
 			results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
 			continue
 		}
-		versions := held[it.ID]
 		if v, ok := versions[it.VersionKey]; ok {
 			results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
 			if v.item > 0 {
@@ -148,7 +161,7 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 			continue
 		}
 		if versions == nil {
-			versions = map[string]heldVersion{}
+			versions = idVersions{}
 			held[it.ID] = versions
 		}
 		versions[it.VersionKey] = heldVersion{provider: provider, item: i + 1}
@@ -201,39 +214,6 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		return nil, err
 	}
 	return results, nil
-}
-
-// claimIDs claims for provider the ids in the staging table that nobody holds, locks
-// every one of them until the transaction ends, and returns each id's provider. The ids
-// are claimed in id order, so that two calls with ids in common wait for each other
-// rather than deadlock. An id held before is "updated" to the provider it has: that
-// locks the row, and RETURNING gives its provider, in the same statement.
-func claimIDs(ctx context.Context, tx pgx.Tx, provider int64) (map[string]int64, error) {
-	rows, err := tx.Query(ctx, `INSERT INTO owners (id, provider)
-		SELECT DISTINCT id, $1::bigint FROM pg_temp.fb_stage ORDER BY id
-		ON CONFLICT (id) DO UPDATE SET provider = owners.provider RETURNING id, provider`, provider)
-	if err != nil {
-		return nil, mapErr(err, "cannot store objects")
-	}
-	defer rows.Close()
-	owners := map[string]int64{}
-	for rows.Next() {
-		var id string
-		var p int64
-		if err := rows.Scan(&id, &p); err != nil {
-			return nil, mapErr(err, "cannot store objects")
-		}
-		owners[id] = p
-	}
-	return owners, mapErr(rows.Err(), "cannot store objects")
-}
-
-// releaseID gives up the claim on id when no version of it is left, so that the id is
-// free again as it would be had it never been stored. The caller holds the claim's lock.
-func releaseID(ctx context.Context, tx pgx.Tx, id string) error {
-	_, err := tx.Exec(ctx, `DELETE FROM owners WHERE id = $1
-		AND NOT EXISTS (SELECT 1 FROM objects WHERE idh = $2 AND id = $1)`, id, idHash(id))
-	return err
 }
 
 // insertExtras stores, for the versions just stored, the variants other readers receive
@@ -291,7 +271,7 @@ func (r *stageRows) Values() ([]any, error) { return r.row[:], nil }
 func (r *stageRows) Err() error { return nil }
 
 // heldVersions returns the stored versions of the items' ids, by id and version key.
-func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]map[string]heldVersion, error) {
+func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]idVersions, error) {
 	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -306,7 +286,7 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer rows.Close()
-	held := make(map[string]map[string]heldVersion)
+	held := make(map[string]idVersions)
 	for rows.Next() {
 		var vkey string
 		var added, expires int64
@@ -323,7 +303,7 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 		v.obj.Provider = v.provider
 		m := held[v.obj.ID]
 		if m == nil {
-			m = map[string]heldVersion{}
+			m = idVersions{}
 			held[v.obj.ID] = m
 		}
 		m[vkey] = v
@@ -706,20 +686,12 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	defer tx.Rollback(ctx)
-	// The id's claim is locked first, as Ingest locks it: an ingest of a new version
-	// waits, and then finds the id free if this removed its last version.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM owners WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return 0, mapErr(err, "cannot delete the object")
-	}
 	var n int64
 	if err := tx.QueryRow(ctx, q.b.String(), q.args...).Scan(&n); err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	if n == 0 {
 		return 0, nil // nothing happened, nothing to record
-	}
-	if err := releaseID(ctx, tx, id); err != nil {
-		return 0, mapErr(err, "cannot delete the object")
 	}
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
 		return 0, err

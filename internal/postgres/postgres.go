@@ -6,7 +6,7 @@
 // across the deployment is decided inside the database, by locks that end with the
 // transaction (or the connection) that holds them, never by anything in one process:
 //
-//   - Ingests run side by side. Each claims its ids in owners, which locks them until
+//   - Ingests run side by side. Each locks its ids (a row each in id_locks) until
 //     commit: ingests with an id in common take turns (one provider per id, one copy of
 //     each version), others do not wait. Seqs and the date added are reserved under a
 //     lock held only for the reservation, and the reserving transaction holds an

@@ -2,9 +2,9 @@
 -- every ingest held the row lock of ingest_state from its first lookup to its commit;
 -- from here on, what must be sequential is much smaller (see object.go):
 --
---   - A version's id is claimed, and locked until commit, in owners: two ingests of the
---     same id wait for each other (so one id has one provider, and the same version
---     submitted twice at once is stored once); ingests of different ids do not.
+--   - An ingest locks each id it stores (id_locks) until commit: two ingests of the same
+--     id wait for each other (so one id has one provider, and the same version submitted
+--     twice at once is stored once); ingests of different ids do not.
 --   - seq and the date added are reserved by ingest_reserve, under a lock held only for
 --     the reservation. The reserving transaction holds an advisory lock named after its
 --     first seq until it ends, and readers (ingest_horizon) wait for, or stay below, every
@@ -12,13 +12,13 @@
 --   - New policy ids are taken under a transaction lock, so they still become visible in
 --     id order.
 
--- The provider of every id held. A row is claimed by the first ingest of its id and goes
--- when the last version of the id goes.
-CREATE TABLE owners (
-	id       text   COLLATE "C" PRIMARY KEY,
-	provider bigint NOT NULL
+-- One row per id hash ever stored, there to be locked: the row lock, not the row, is
+-- what matters. Ids whose hashes collide share a lock, which costs nothing but a wait.
+-- Rows are made on demand, so a restore need not fill the table, and the table is
+-- unlogged: it costs no WAL, and a crash that empties it loses nothing.
+CREATE UNLOGGED TABLE id_locks (
+	idh bigint PRIMARY KEY
 );
-INSERT INTO owners (id, provider) SELECT DISTINCT ON (id) id, provider FROM objects ORDER BY id, seq;
 
 -- The live high-water marks of seq and the date added (µs). A sequence is not
 -- transactional: a reservation is seen by every node at once, and never handed out
