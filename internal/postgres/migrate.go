@@ -71,17 +71,36 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
-// migrate brings the schema up to date, one migration per transaction. Each transaction
-// first takes a transaction-scoped advisory lock on the schema's name and then reads the
-// version again, so nodes that start at once queue up and each step runs once; the lock
-// goes with the transaction, so a node that dies mid-migration leaves no lock behind.
+// migrate brings the schema up to date, one migration per transaction, while holding a
+// session advisory lock on the schema's name on one connection: nodes that start at once
+// queue up, and each reads the version again once it holds the lock, so each step runs
+// once. Each step is a transaction begun after the lock is taken: a transaction that took
+// the lock itself could still look names up in a catalog cache from before the lock, and
+// fail to create a schema or table that another node has just created. A node that dies
+// mid-migration leaves no lock behind: the lock goes with its connection.
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	ms, err := migrations()
 	if err != nil {
 		return firebreak.Wrap(firebreak.EINTERNAL, err, "the embedded migrations are broken")
 	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return mapErr(err, "cannot migrate the database")
+	}
+	defer conn.Release()
+	const lock = `hashtext('firebreak-migrate'), hashtext($1)`
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+lock+`)`, schema); err != nil {
+		return mapErr(err, "cannot migrate the database")
+	}
+	defer func() {
+		// A connection that cannot say it is done goes, and its lock with it, rather
+		// than back to the pool still holding the lock.
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lock+`)`, schema); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
 	for {
-		done, err := migrateOne(ctx, pool, schema, ms)
+		done, err := migrateOne(ctx, conn.Conn(), schema, ms)
 		if err != nil {
 			return err
 		}
@@ -93,15 +112,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 }
 
 // migrateOne applies the next migration, if any; done reports that none was left.
-func migrateOne(ctx context.Context, pool *pgxpool.Pool, schema string, ms []migration) (done bool, err error) {
-	tx, err := pool.Begin(ctx)
+func migrateOne(ctx context.Context, conn *pgx.Conn, schema string, ms []migration) (done bool, err error) {
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return false, mapErr(err, "cannot migrate the database")
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('firebreak-migrate'), hashtext($1))`, schema); err != nil {
-		return false, mapErr(err, "cannot migrate the database")
-	}
 	if schema != "" {
 		if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{schema}.Sanitize()); err != nil {
 			return false, mapErr(err, "cannot create the schema")
