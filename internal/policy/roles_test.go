@@ -55,3 +55,41 @@ func TestHubRolesCountInTheOperatorOrganisationOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminCountsInTheOperatorOrganisationOnly: a member organisation's admin may
+// neither apply a declaration to the hub nor manage or look at other organisations; the
+// hub's admin may.
+func TestAdminCountsInTheOperatorOrganisationOnly(t *testing.T) {
+	h := newHub(t)
+	err := h.store.Apply(context.Background(), firebreak.Directory{
+		Organizations: []firebreak.DeclaredOrganization{{Name: "Agency", Country: "US", Type: firebreak.TypeGovernment, Status: firebreak.OrgPending}},
+		Users: []firebreak.DeclaredUser{
+			{Name: "agency-admin", Organization: "Agency", Roles: []firebreak.Role{firebreak.RoleAdmin}, TokenHash: firebreak.HashToken("agency-admin-token-01234")},
+			{Name: "cert-admin", Organization: "CERT", Roles: []firebreak.Role{firebreak.RoleAdmin}, TokenHash: firebreak.HashToken("cert-admin-token-012345")},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vetted := firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{
+		{Name: "Agency", Country: "US", Type: firebreak.TypeGovernment, Status: firebreak.OrgVetted}}}
+	member := h.as("agency-admin-token-01234")
+	if err := h.guard.ApplyDirectory(member, vetted); firebreak.ErrorCode(err) != firebreak.EFORBIDDEN {
+		t.Errorf("a member's admin applies a declaration: %v, want %s", err, firebreak.EFORBIDDEN)
+	}
+	if _, err := h.guard.Organizations(member); firebreak.ErrorCode(err) != firebreak.EFORBIDDEN {
+		t.Errorf("a member's admin lists the organisations: %v, want %s", err, firebreak.EFORBIDDEN)
+	}
+	if _, err := h.guard.Organization(member, "CERT"); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
+		t.Errorf("a member's admin looks at another organisation: %v, want %s", err, firebreak.ENOTFOUND)
+	}
+	if o, err := h.store.OrganizationByName(context.Background(), "Agency"); err != nil || o.Status != firebreak.OrgPending {
+		t.Errorf("Agency is %q (%v), want still pending", o.Status, err)
+	}
+	hub := h.as("cert-admin-token-012345")
+	if err := h.guard.ApplyDirectory(hub, vetted); err != nil {
+		t.Errorf("the hub's admin applies a declaration: %v", err)
+	}
+	if _, err := h.guard.Organization(hub, "Agency"); err != nil {
+		t.Errorf("the hub's admin looks at a member: %v", err)
+	}
+}

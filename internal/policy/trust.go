@@ -47,13 +47,14 @@ type OrgPatch struct {
 	Affiliations *[]firebreak.Affiliation `json:"affiliations"`
 }
 
-// manager returns the caller if it may manage trust: a hub operator or an admin.
+// manager returns the caller if it may manage trust: the hub's operator or admin (see
+// HubRole).
 func (g *Guard) manager(ctx context.Context) (*firebreak.Principal, *directory, error) {
 	p, d, err := g.caller(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !p.Operator && !p.User.HasRole(firebreak.RoleAdmin) {
+	if !p.Operator && !HubRole(p, d.hub, firebreak.RoleAdmin) {
 		err := firebreak.Errorf(firebreak.EFORBIDDEN, "managing organisations and circles needs the hub operator or admin role")
 		if rerr := g.record(ctx, p, firebreak.AuditDenied, nil, err.Message); rerr != nil {
 			return nil, nil, rerr
@@ -108,7 +109,7 @@ func (g *Guard) Organization(ctx context.Context, name string) (OrgView, error) 
 		return OrgView{}, err
 	}
 	id, ok := d.byName[name]
-	if !ok || (id != p.Org.ID && !p.Operator && !p.User.HasRole(firebreak.RoleAdmin)) {
+	if !ok || (id != p.Org.ID && !p.Operator && !HubRole(p, d.hub, firebreak.RoleAdmin)) {
 		return OrgView{}, firebreak.Errorf(firebreak.ENOTFOUND, "no organisation %q", name)
 	}
 	return g.orgView(d, d.orgs[id]), nil
@@ -231,15 +232,23 @@ func (g *Guard) SetMembership(ctx context.Context, circle, org string, member bo
 	return g.store.Apply(ctx, firebreak.Directory{Circles: []firebreak.DeclaredCircle{{Name: c.Name, Members: names, Rules: c.Rules}}}, ev)
 }
 
-// ApplyDirectory applies a declaration for an admin (or, with no principal in ctx, for
-// the CLI run by the hub's administrator), with the change on the record in the same
+// ApplyDirectory applies a declaration for the hub's admin (or, with no principal in
+// ctx, for the CLI run by the hub's administrator), with the change on the record in the same
 // transaction.
 func (g *Guard) ApplyDirectory(ctx context.Context, d firebreak.Directory) error {
 	p := firebreak.PrincipalFrom(ctx)
 	if p == nil {
 		p = &firebreak.Principal{User: firebreak.User{Name: "cli"}}
-	} else if !p.User.HasRole(firebreak.RoleAdmin) {
-		return firebreak.Errorf(firebreak.EFORBIDDEN, "applying a declaration needs the admin role")
+	} else {
+		// The hub's admin: the role held in the operator organisation, as it is now.
+		fresh, d, err := g.caller(ctx)
+		if err != nil {
+			return err
+		}
+		if !HubRole(fresh, d.hub, firebreak.RoleAdmin) {
+			return firebreak.Errorf(firebreak.EFORBIDDEN, "applying a declaration needs the hub's admin role")
+		}
+		p = fresh
 	}
 	// Each peer hub has an account here: an organisation of the peer's name, which its
 	// pulls and pushes authenticate as. Declare it when neither the declaration nor the
