@@ -295,17 +295,10 @@ func (g *Guard) holds(d *directory, doc Doc, findings bool) bool {
 
 // checkPattern rejects an indicator whose STIX pattern does not parse, saying where.
 func checkPattern(o *stix.Object) error {
-	if o.Type != "indicator" {
+	if o.Type != "indicator" || o.PatternType != "stix" {
 		return nil
 	}
-	var ind struct {
-		Pattern     string `json:"pattern"`
-		PatternType string `json:"pattern_type"`
-	}
-	if json.Unmarshal(o.Raw, &ind) != nil || ind.PatternType != "stix" {
-		return nil
-	}
-	if err := pattern.Validate(ind.Pattern); err != nil {
+	if err := pattern.Validate(o.Pattern); err != nil {
 		return firebreak.Wrap(firebreak.EINVALID, err, o.ID+": pattern: "+firebreak.ErrorMessage(err))
 	}
 	return nil
