@@ -81,7 +81,7 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		// Marking definitions are the policy itself, passed on unchanged.
 		var shared, anon json.RawMessage
 		if o.Type != "marking-definition" {
-			if out, fs, err := sc.Object(o.Raw); err == nil && len(fs) > 0 {
+			if out, fs, err := sc.ValidObject(o.Raw); err == nil && len(fs) > 0 {
 				shared, reports[i] = out, scrubReport(fs)
 			}
 			base := o.Raw

@@ -38,6 +38,18 @@ func BenchmarkObject(b *testing.B) {
 	}
 }
 
+// BenchmarkValidObject is BenchmarkObject without the syntax check, as ingest calls it.
+func BenchmarkValidObject(b *testing.B) {
+	s := New([]string{"Jane Doe", "Priya Raman", "Samuel Okafor", "Alex Chen"})
+	b.SetBytes(int64(len(reportObject)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := s.ValidObject(reportObject); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkText(b *testing.B) {
 	s := New([]string{"Jane Doe", "Priya Raman", "Samuel Okafor", "Alex Chen"})
 	var corpus []string

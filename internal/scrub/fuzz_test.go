@@ -71,6 +71,12 @@ func FuzzObject(f *testing.F) {
 	s := New(fuzzNames)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, fs, err := s.Object(in)
+		if json.Valid(in) {
+			vout, vfs, verr := s.ValidObject(in)
+			if !bytes.Equal(vout, out) || len(vfs) != len(fs) || (verr == nil) != (err == nil) {
+				t.Fatalf("ValidObject(%s) = %s, %d findings, %v; Object gives %s, %d, %v", in, vout, len(vfs), verr, out, len(fs), err)
+			}
+		}
 		if err != nil {
 			if json.Valid(in) && bytes.HasPrefix(bytes.TrimLeft(in, " \t\r\n"), []byte("{")) &&
 				!strings.Contains(err.Error(), "type") && !strings.Contains(err.Error(), "bundle") {
