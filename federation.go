@@ -32,6 +32,15 @@ type PeerState struct {
 	Out int64 `json:"out"`
 }
 
+// PeerLocker is implemented by stores that several hub processes share (PostgreSQL with
+// several nodes): a sync with a peer holds the peer's lock, so that two nodes never sync
+// the same peer at once, each pulling the same pages and moving the same cursors.
+type PeerLocker interface {
+	// TryLockPeer takes the lock on peer's sync, unless another node or sync holds it
+	// (ok false). unlock releases it; a process that dies releases it too.
+	TryLockPeer(ctx context.Context, peer string) (unlock func(), ok bool, err error)
+}
+
 // FederationStore keeps each peer's sync state.
 type FederationStore interface {
 	// PeerState returns a peer's state; a peer never synced has the zero state.

@@ -48,6 +48,10 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "%s: failed after %d in, %d out: %v\n", p.Name, res.In, res.Out, err)
 			continue
 		}
+		if res.Busy {
+			fmt.Fprintf(stdout, "%s: another node of this hub is syncing it; nothing done\n", p.Name)
+			continue
+		}
 		fmt.Fprintf(stdout, "%s: %d in, %d out, %d refused, %d requests\n", p.Name, res.In, res.Out, res.Rejected, res.Requests)
 	}
 	if failed > 0 {

@@ -112,6 +112,9 @@ type Result struct {
 	In, Out  int // objects taken and sent
 	Rejected int // objects one side refused (reported, not retried)
 	Requests int // TAXII requests made
+	// Busy is true when the sync did nothing because another node of the hub, or another
+	// sync, was syncing the peer (see firebreak.PeerLocker).
+	Busy bool
 }
 
 // Progress is told about objects as they cross, for a progress bar.
@@ -120,6 +123,19 @@ type Progress func(in, out int)
 // Sync runs one sync with peer: a pull, a push, or both, as its direction says.
 func (e *Engine) Sync(ctx context.Context, peer firebreak.Peer, progress Progress) (Result, error) {
 	var res Result
+	// On a store that several nodes share, one sync of a peer runs at a time, whichever
+	// node starts it; its state is read once the lock is held, as the last one left it.
+	if l, ok := e.opts.Store.(firebreak.PeerLocker); ok {
+		unlock, held, err := l.TryLockPeer(ctx, peer.Name)
+		if err != nil {
+			return res, err
+		}
+		if !held {
+			res.Busy = true
+			return res, nil
+		}
+		defer unlock()
+	}
 	st, err := e.opts.Store.PeerState(ctx, peer.Name)
 	if err != nil {
 		return res, err

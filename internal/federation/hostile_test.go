@@ -436,3 +436,44 @@ func TestPushRemembersInbox(t *testing.T) {
 		t.Errorf("state counts %d objects out, want %d", st.Out, len(steps))
 	}
 }
+
+// sharedStore is the store of a hub with several nodes, where another node may hold a
+// peer's sync lock.
+type sharedStore struct {
+	Store
+	busy     bool // another node holds the lock
+	unlocked int
+}
+
+func (s *sharedStore) TryLockPeer(ctx context.Context, peer string) (func(), bool, error) {
+	if s.busy {
+		return nil, false, nil
+	}
+	return func() { s.unlocked++ }, true, nil
+}
+
+// TestSyncSkipsAPeerAnotherNodeSyncs: while another node holds the peer's sync lock, a
+// sync sends the peer nothing and says it was busy; once the lock is free, it syncs and
+// lets the lock go.
+func TestSyncSkipsAPeerAnotherNodeSyncs(t *testing.T) {
+	peer := newFakePeer(t)
+	peer.objects = func(w http.ResponseWriter, r *http.Request, n int) { envelope(w, false, "", []int{1}) }
+	h := newLocalHub(t, peer.srv.URL, firebreak.PeerPull)
+	store := &sharedStore{Store: h.store, busy: true}
+	e := New(Options{Store: store, Guard: h.guard})
+	res, err := e.Sync(context.Background(), h.peer, nil)
+	if err != nil || !res.Busy || res.Requests != 0 {
+		t.Fatalf("sync while another node syncs: %+v, %v; want busy and no requests", res, err)
+	}
+	if gets, other := peer.objectGets(), peer.otherRequests(); len(gets) != 0 || len(other) != 0 {
+		t.Errorf("the peer got requests %v %v", gets, other)
+	}
+	store.busy = false
+	res, err = e.Sync(context.Background(), h.peer, nil)
+	if err != nil || res.Busy || res.In != 1 {
+		t.Fatalf("sync once the lock is free: %+v, %v; want one object in", res, err)
+	}
+	if store.unlocked != 1 {
+		t.Errorf("the lock was released %d times, want once", store.unlocked)
+	}
+}

@@ -480,3 +480,51 @@ func TestNodesClaimIDs(t *testing.T) {
 		owner[o.ID] = o.Provider
 	}
 }
+
+// TestNodesPeerLocks: one sync of a peer at a time across the nodes, and on one node;
+// a lock is free again once released, or once its node closes.
+func TestNodesPeerLocks(t *testing.T) {
+	a, b, _, _ := twoNodes(t)
+	ctx := t.Context()
+	unlock, ok, err := a.TryLockPeer(ctx, "hub-x")
+	if err != nil || !ok {
+		t.Fatalf("node A locks hub-x: %v, %v", ok, err)
+	}
+	if _, ok, err := b.TryLockPeer(ctx, "hub-x"); err != nil || ok {
+		t.Errorf("node B locks hub-x while node A holds it: %v, %v; want refused", ok, err)
+	}
+	if _, ok, err := a.TryLockPeer(ctx, "hub-x"); err != nil || ok {
+		t.Errorf("node A locks hub-x again: %v, %v; want refused", ok, err)
+	}
+	unlockY, ok, err := b.TryLockPeer(ctx, "hub-y")
+	if err != nil || !ok {
+		t.Fatalf("node B locks another peer: %v, %v", ok, err)
+	}
+	unlock()
+	unlock() // twice is once
+	unlockX, ok, err := b.TryLockPeer(ctx, "hub-x")
+	if err != nil || !ok {
+		t.Fatalf("node B locks hub-x once node A let it go: %v, %v", ok, err)
+	}
+	unlockX()
+	unlockY()
+	// A node that goes away lets its locks go.
+	if _, ok, err := b.TryLockPeer(ctx, "hub-z"); err != nil || !ok {
+		t.Fatalf("node B locks hub-z: %v, %v", ok, err)
+	}
+	b.Close()
+	// The server lets the locks go as the closed session's backend ends: poll.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, ok, err := a.TryLockPeer(ctx, "hub-z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node A cannot lock hub-z after node B closed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

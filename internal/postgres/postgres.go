@@ -65,6 +65,7 @@ type Store struct {
 	pool      *pgxpool.Pool
 	clock     firebreak.Clock
 	closeOnce sync.Once
+	peers     peerLocks
 }
 
 var _ firebreak.Store = (*Store)(nil)
@@ -127,7 +128,10 @@ func prepareConn(ctx context.Context, c *pgx.Conn) error {
 // Close closes the pool. The store must not be used afterwards; closing again does
 // nothing.
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.pool.Close)
+	s.closeOnce.Do(func() {
+		s.peers.close()
+		s.pool.Close()
+	})
 	return nil
 }
 
