@@ -201,25 +201,6 @@ func newLogReader(format string, r io.Reader, mapping, path string) (match.Reade
 	return nil, usageError(fmt.Sprintf("match: unknown --format %q (zeek-json, zeek-tsv, eve, csv, lines)", format))
 }
 
-// indicatorOf turns a STIX indicator into what the matcher needs; ok is false for
-// anything that is not an indicator with a STIX pattern.
-func indicatorOf(raw []byte, seq int64) (match.Indicator, bool) {
-	var v struct {
-		Type        string    `json:"type"`
-		ID          string    `json:"id"`
-		Name        string    `json:"name"`
-		Pattern     string    `json:"pattern"`
-		PatternType string    `json:"pattern_type"`
-		ValidFrom   time.Time `json:"valid_from"`
-		ValidUntil  time.Time `json:"valid_until"`
-		Revoked     bool      `json:"revoked"`
-	}
-	if json.Unmarshal(raw, &v) != nil || v.Type != "indicator" || v.PatternType != "stix" {
-		return match.Indicator{}, false
-	}
-	return match.Indicator{ID: v.ID, Name: v.Name, Pattern: v.Pattern, ValidFrom: v.ValidFrom, ValidUntil: v.ValidUntil, Revoked: v.Revoked, Seq: seq}, true
-}
-
 // loadRemote reads the indicators the token's holder may see from the hub's shared
 // collection.
 func loadRemote(ctx context.Context, c *taxiiclient.Client, m *match.Matcher) (int, error) {
@@ -234,7 +215,7 @@ func loadRemote(ctx context.Context, c *taxiiclient.Client, m *match.Matcher) (i
 			return 0, err
 		}
 		seq++
-		if ind, ok := indicatorOf(raw, seq); ok {
+		if ind, ok := match.IndicatorFromSTIX(raw, seq); ok && ind.Pattern != "" {
 			inds = append(inds, ind)
 		}
 	}
@@ -262,7 +243,7 @@ func loadLocal(ctx context.Context, c Config, org string, m *match.Matcher) (int
 		}
 		var inds []match.Indicator
 		for _, o := range page.Objects {
-			if ind, ok := indicatorOf(o.Raw, o.Seq); ok {
+			if ind, ok := match.IndicatorFromSTIX(o.Raw, o.Seq); ok && ind.Pattern != "" {
 				inds = append(inds, ind)
 			}
 		}

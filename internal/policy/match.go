@@ -56,7 +56,7 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 		}
 		inds := make([]match.Indicator, 0, len(page.Objects))
 		for _, o := range page.Objects {
-			if ind, ok := indicatorOf(o); ok {
+			if ind, ok := match.IndicatorFromSTIX(o.Raw, o.Seq); ok {
 				inds = append(inds, ind)
 			}
 		}
@@ -70,27 +70,6 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 			return ix.m, nil
 		}
 	}
-}
-
-// indicatorOf reads what the matcher needs of an indicator version. Any pattern language
-// but STIX is not matched here: an empty pattern removes the indicator.
-func indicatorOf(o firebreak.Object) (match.Indicator, bool) {
-	var v struct {
-		Name        string    `json:"name"`
-		Pattern     string    `json:"pattern"`
-		PatternType string    `json:"pattern_type"`
-		ValidFrom   time.Time `json:"valid_from"`
-		ValidUntil  time.Time `json:"valid_until"`
-		Revoked     bool      `json:"revoked"`
-	}
-	if json.Unmarshal(o.Raw, &v) != nil {
-		return match.Indicator{}, false
-	}
-	ind := match.Indicator{ID: o.ID, Name: v.Name, ValidFrom: v.ValidFrom, ValidUntil: v.ValidUntil, Revoked: v.Revoked, Seq: o.Seq}
-	if v.PatternType == "stix" {
-		ind.Pattern = v.Pattern
-	}
-	return ind, true
 }
 
 // MaxMatchObservables caps one match request.
@@ -140,7 +119,7 @@ func (g *Guard) Match(ctx context.Context, obs []match.Observable) ([]MatchHit, 
 		}
 		inds := make([]match.Indicator, 0, len(page.Objects))
 		for _, o := range page.Objects {
-			if ind, ok := indicatorOf(o); ok {
+			if ind, ok := match.IndicatorFromSTIX(o.Raw, o.Seq); ok {
 				inds = append(inds, ind)
 			}
 		}
