@@ -384,19 +384,7 @@ func TestNodesReadBelowIngestsInFlight(t *testing.T) {
 	// The reader waits for the ingest in flight, which does not end, and stays below it.
 	f := firebreak.ObjectFilter{Limit: 3, MetadataOnly: true}
 	seen := map[int64]int{}
-	for {
-		p, err := b.Objects(ctx, everything, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range p.Objects {
-			seen[o.Seq]++
-		}
-		f.After = p.Next
-		if !p.More {
-			break
-		}
-	}
+	readOn(t, b, &f, seen)
 	if len(seen) != 5 {
 		t.Errorf("while node A's ingest is in flight, the reader sees %d versions, want the 5 stored before it", len(seen))
 	}
@@ -413,8 +401,23 @@ func TestNodesReadBelowIngestsInFlight(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	readOn(t, b, &f, seen)
+	for _, r := range append(early, late...) {
+		if seen[r.Object.Seq] != 1 {
+			t.Errorf("seq %d read %d times, want once", r.Object.Seq, seen[r.Object.Seq])
+		}
+	}
+	if len(seen) != 15 {
+		t.Errorf("the reader read %d versions in all, want 15", len(seen))
+	}
+}
+
+// readOn pages through s from f.After to the end, counting each seq read in seen, and
+// leaves f.After where it stopped.
+func readOn(t *testing.T, s *Store, f *firebreak.ObjectFilter, seen map[int64]int) {
+	t.Helper()
 	for {
-		p, err := b.Objects(ctx, everything, f)
+		p, err := s.Objects(t.Context(), everything, *f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,16 +426,8 @@ func TestNodesReadBelowIngestsInFlight(t *testing.T) {
 		}
 		f.After = p.Next
 		if !p.More {
-			break
+			return
 		}
-	}
-	for _, r := range append(early, late...) {
-		if seen[r.Object.Seq] != 1 {
-			t.Errorf("seq %d read %d times, want once", r.Object.Seq, seen[r.Object.Seq])
-		}
-	}
-	if len(seen) != 15 {
-		t.Errorf("the reader read %d versions in all, want 15", len(seen))
 	}
 }
 
