@@ -160,8 +160,7 @@ func RemoveSelected(raw []byte, selectors []string) []byte {
 // an opening bracket or right before a closing one, or two commas in a row. It only ever
 // removes commas and the space around them.
 func fixCommas(b []byte) []byte {
-	out := b[:0:0]
-	out = make([]byte, 0, len(b))
+	out := make([]byte, 0, len(b))
 	inString := false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
@@ -280,9 +279,4 @@ func Redact(raw []byte, selectors []string) []byte {
 		}
 	}
 	return RemoveSelected(raw, cuts)
-}
-
-// RemoveMembers returns raw without its top-level members named in keys.
-func RemoveMembers(raw []byte, keys ...string) []byte {
-	return RemoveSelected(raw, keys)
 }

@@ -119,14 +119,3 @@ func (m *model) query(vis firebreak.Visibility, f firebreak.ObjectFilter) []fire
 	})
 	return out
 }
-
-// maxAdded returns the latest date added in the model.
-func (m *model) maxAdded() time.Time {
-	var t time.Time
-	for _, v := range m.versions {
-		if v.obj.Added.After(t) {
-			t = v.obj.Added
-		}
-	}
-	return t
-}

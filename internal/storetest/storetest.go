@@ -136,11 +136,10 @@ func Run(t *testing.T, o Opener) {
 // fixture is one subtest's store, clock and helpers.
 type fixture struct {
 	*testing.T
-	ctx    context.Context
-	o      Opener
-	clock  *Clock
-	s      firebreak.Store
-	closed bool
+	ctx   context.Context
+	o     Opener
+	clock *Clock
+	s     firebreak.Store
 }
 
 func newFixture(t *testing.T, o Opener) *fixture {

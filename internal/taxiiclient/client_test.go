@@ -763,8 +763,7 @@ func TestDefaultClientRedirects(t *testing.T) {
 		t.Errorf("the client followed a redirect to another host (%s)", r.URL)
 	}))
 	defer other.Close()
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api": // a trailing-slash redirect on the same host is followed
 			http.Redirect(w, r, "/api/", http.StatusMovedPermanently)
