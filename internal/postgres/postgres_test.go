@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -304,3 +305,85 @@ func (f *fakeTB) Skipf(format string, args ...any) {
 }
 
 func (f *fakeTB) Helper() {}
+
+// TestUpgradeToConcurrentIngest fills a schema at version 2, from before ingests ran side
+// by side, and opens it with this binary: the versions held keep their provider and
+// positions, and what is stored next comes after them.
+func TestUpgradeToConcurrentIngest(t *testing.T) {
+	schema := freshSchema(t)
+	ctx := t.Context()
+	cfg, err := pgx.ParseConfig(testDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		done, err := migrateOne(ctx, conn, schema, ms[:2])
+		if err != nil {
+			t.Fatalf("migrating to version 2: %v", err)
+		}
+		if done {
+			break
+		}
+	}
+	x, y := id("indicator", 1), id("indicator", 2)
+	const added = 1_700_000_000_000_000 // µs
+	for _, q := range []string{
+		`INSERT INTO organizations (id, identity_id, name, country, type, sectors, status) VALUES
+			(1, 'identity--00000000-0000-4000-8000-000000000001', 'p', 'US', 'private', '[]', 'vetted'),
+			(2, 'identity--00000000-0000-4000-8000-000000000002', 'q', 'US', 'private', '[]', 'vetted')`,
+		`SELECT setval(pg_get_serial_sequence('organizations', 'id'), 2)`,
+		`INSERT INTO policies (id, provider, digest, doc) VALUES (1, 1, sha256('p'::bytea), 'p')`,
+		`SELECT setval(pg_get_serial_sequence('policies', 'id'), 1)`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for i, v := range []struct {
+		id, version string
+	}{{x, ts(1)}, {x, ts(2)}, {y, ts(1)}} {
+		it := storetest.Item(v.id, v.version, "2.1", "p")
+		if _, err := conn.Exec(ctx, `INSERT INTO objects (seq, added, idh, provider, policy, id, type, spec_version, version, vkey, raw)
+			VALUES ($1, $2, $3, 1, 1, $4, 'indicator', '2.1', $5, $6, $7)`,
+			i+1, added+i, idHash(v.id), v.id, it.Version, it.VersionKey, []byte(it.Raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `UPDATE ingest_state SET last_seq = 5, max_added = $1`, added+10); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openSchema(t, schema, nil)
+	res, err := s.Ingest(ctx, 1, []firebreak.IngestItem{
+		storetest.Item(x, ts(3), "2.1", "p"), storetest.Item(y, ts(1), "2.1", "p")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Outcome != firebreak.Stored || r.Object.Seq != 6 || r.Object.Added.UnixMicro() <= added+10 || r.Object.Policy != 1 {
+		t.Errorf("a new version after the upgrade: %+v; want stored at seq 6, after the marks, under policy 1", r)
+	}
+	if r := res[1]; r.Outcome != firebreak.Duplicate || r.Object.Seq != 3 {
+		t.Errorf("a version held before the upgrade: %+v; want a duplicate of seq 3", r)
+	}
+	if res, err := s.Ingest(ctx, 2, []firebreak.IngestItem{storetest.Item(x, ts(4), "2.1", "q")}); err != nil || res[0].Outcome != firebreak.Foreign {
+		t.Errorf("another provider's version of an id held before the upgrade: %+v, %v; want foreign", res, err)
+	}
+	all := pageAll(t, s, firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}})
+	var seqs []int64
+	for _, o := range all {
+		seqs = append(seqs, o.Seq)
+	}
+	if !slices.Equal(seqs, []int64{1, 2, 3, 6}) {
+		t.Errorf("after the upgrade the hub holds seqs %v, want [1 2 3 6]", seqs)
+	}
+}
