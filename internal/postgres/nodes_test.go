@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -521,5 +522,47 @@ func TestNodesPeerLocks(t *testing.T) {
 			t.Fatal("node A cannot lock hub-z after node B closed")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestReserveLetsGoWhenCanceled cancels a reservation while it holds its short lock: the
+// lock must be free afterwards, or every node's ingests would wait for it for as long as
+// the pooled connection lives.
+func TestReserveLetsGoWhenCanceled(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := t.Context()
+	// Another session holds the in-flight lock the next reservation takes, so the
+	// reservation waits there, inside its short lock, until its statement times out.
+	blocker, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Release()
+	defer blocker.Exec(context.Background(), `SELECT pg_advisory_unlock_all()`)
+	var space, next int64
+	if err := blocker.QueryRow(ctx, `SELECT ingest_lock_space(),
+		greatest((SELECT last_value FROM ingest_seq), (SELECT last_seq FROM ingest_state)) + 1`).Scan(&space, &next); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blocker.Exec(ctx, `SELECT pg_advisory_lock($1::bigint << 40 | $2::bigint)`, space, next); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '200ms'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.reserve(ctx, tx, 1); err == nil {
+		t.Fatal("the reservation went through while its in-flight lock was held elsewhere")
+	}
+	tx.Rollback(ctx)
+	var free bool
+	if err := blocker.QueryRow(ctx, `SELECT pg_try_advisory_lock($1::int, 1)`, space).Scan(&free); err != nil {
+		t.Fatal(err)
+	}
+	if !free {
+		t.Error("the reservation's short lock is still held after it was canceled")
 	}
 }

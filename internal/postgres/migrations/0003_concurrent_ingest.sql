@@ -57,7 +57,9 @@ BEGIN
 		PERFORM pg_advisory_xact_lock(space << 40 | first_seq);
 		PERFORM setval('ingest_seq', last_seq + n, true);
 		PERFORM setval('ingest_added', added, true);
-	EXCEPTION WHEN OTHERS THEN
+	EXCEPTION WHEN OTHERS OR query_canceled THEN
+		-- OTHERS leaves out a cancel, which would leave the session lock held by a pooled
+		-- connection, and every node's ingests waiting for it.
 		PERFORM pg_advisory_unlock(space::int, 1);
 		RAISE;
 	END;
