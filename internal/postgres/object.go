@@ -16,10 +16,6 @@ import (
 // defaultLimit is the page size when a filter gives none.
 const defaultLimit = 1000
 
-// AddedLayout is how a version without a timestamp of its own (neither modified nor
-// created) shows its date added as its version: the embedded store's layout.
-const AddedLayout = "2006-01-02T15:04:05.000000Z"
-
 // expiryMicros is how objects.expires holds an expiry: microseconds since the Unix epoch
 // (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
 // read as none, is kept a microsecond earlier: it has long passed either way, and a
@@ -40,24 +36,6 @@ func expiryTime(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
-}
-
-// heldVersion is what Ingest needs to know about a version already stored.
-type heldVersion struct {
-	provider int64
-	obj      firebreak.Object
-	item     int // 1 + the index of the item that stores it in this call; 0 if held before
-}
-
-// idVersions are the versions held of one id, by version key.
-type idVersions map[string]heldVersion
-
-// provider returns the provider of the id's versions (every one has the same), or 0.
-func (vs idVersions) provider() int64 {
-	for _, v := range vs {
-		return v.provider
-	}
-	return 0
 }
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
@@ -117,9 +95,8 @@ func (s *Store) reserve(ctx context.Context, tx pgx.Tx, n int) (first int64, add
 }
 
 func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, error) {
-	results := make([]firebreak.IngestResult, len(items))
 	if len(items) == 0 {
-		return results, nil
+		return []firebreak.IngestResult{}, nil
 	}
 	// Organisations are never deleted, so checking the provider here, once, is as good
 	// as a foreign key on every row.
@@ -144,34 +121,11 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	if err != nil {
 		return nil, err
 	}
-	var fresh []int   // indexes of the items to store
-	var dups [][2]int // an item that repeats an earlier one of this call, and that one
-	for i, it := range items {
-		versions := held[it.ID]
-		if owner := versions.provider(); owner != 0 && owner != provider {
-			// Say nothing about the other provider's versions.
-			results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
-			continue
-		}
-		if v, ok := versions[it.VersionKey]; ok {
-			results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
-			if v.item > 0 {
-				dups = append(dups, [2]int{i, v.item - 1})
-			}
-			continue
-		}
-		if versions == nil {
-			versions = idVersions{}
-			held[it.ID] = versions
-		}
-		versions[it.VersionKey] = heldVersion{provider: provider, item: i + 1}
-		results[i].Outcome = firebreak.Stored
-		fresh = append(fresh, i)
-	}
+	plan := firebreak.PlanIngest(provider, items, held)
+	fresh := plan.Fresh
 	if len(fresh) == 0 {
-		return results, nil
+		return plan.Results, nil
 	}
-
 	first, addedTime, err := s.reserve(ctx, tx, len(fresh))
 	if err != nil {
 		return nil, mapErr(err, "cannot store objects")
@@ -181,26 +135,15 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	if err != nil {
 		return nil, err
 	}
+	plan.Place(provider, items, first, addedTime, policies, func(t time.Time) time.Time { return expiryTime(expiryMicros(t)) })
+	results := plan.Results
 	idx := make([]int32, len(fresh))
 	seqs := make([]int64, len(fresh))
 	pols := make([]int64, len(fresh))
 	vers := make([]string, len(fresh))
 	for k, i := range fresh {
-		it := items[i]
-		version := it.Version
-		if version == "" {
-			version = addedTime.Format(AddedLayout)
-		}
-		o := firebreak.Object{
-			Seq: first + int64(k), Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
-			Version: version, Provider: provider, Expires: expiryTime(expiryMicros(it.Expires)),
-			Policy: policies[string(it.PolicyDoc)],
-		}
-		results[i].Object = o
+		o := results[i].Object
 		idx[k], seqs[k], pols[k], vers[k] = int32(i), o.Seq, o.Policy, o.Version
-	}
-	for _, d := range dups {
-		results[d[0]].Object = results[d[1]].Object
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type,
 			spec_version, version, vkey, raw)
@@ -271,7 +214,7 @@ func (r *stageRows) Values() ([]any, error) { return r.row[:], nil }
 func (r *stageRows) Err() error { return nil }
 
 // heldVersions returns the stored versions of the items' ids, by id and version key.
-func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]idVersions, error) {
+func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]map[string]firebreak.Object, error) {
 	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -286,27 +229,26 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer rows.Close()
-	held := make(map[string]idVersions)
+	held := make(map[string]map[string]firebreak.Object)
 	for rows.Next() {
 		var vkey string
 		var added, expires int64
-		var v heldVersion
-		if err := rows.Scan(&v.obj.ID, &vkey, &v.provider, &v.obj.Seq, &added, &v.obj.Type,
-			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy, &expires); err != nil {
+		var o firebreak.Object
+		if err := rows.Scan(&o.ID, &vkey, &o.Provider, &o.Seq, &added, &o.Type,
+			&o.SpecVersion, &o.Version, &o.Policy, &expires); err != nil {
 			return nil, mapErr(err, "cannot store objects")
 		}
-		if !seen[v.obj.ID] {
+		if !seen[o.ID] {
 			continue // another id with the same hash
 		}
-		v.obj.Added = time.UnixMicro(added).UTC()
-		v.obj.Expires = expiryTime(expires)
-		v.obj.Provider = v.provider
-		m := held[v.obj.ID]
+		o.Added = time.UnixMicro(added).UTC()
+		o.Expires = expiryTime(expires)
+		m := held[o.ID]
 		if m == nil {
-			m = idVersions{}
-			held[v.obj.ID] = m
+			m = map[string]firebreak.Object{}
+			held[o.ID] = m
 		}
-		m[vkey] = v
+		m[vkey] = o
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err, "cannot store objects")

@@ -73,7 +73,7 @@ func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byt
 		if err := tx.QueryRow(ctx, `UPDATE objects SET seq = $1, added = $2, policy = $3,
 				version = CASE WHEN vkey = '' THEN $4 ELSE version END
 			WHERE seq = $5 RETURNING version`,
-			seq, added.UnixMicro(), pids[string(policyDoc)], added.Format(AddedLayout), o.Seq).Scan(&o.Version); err != nil {
+			seq, added.UnixMicro(), pids[string(policyDoc)], added.Format(firebreak.AddedLayout), o.Seq).Scan(&o.Version); err != nil {
 			return mapErr(err, "cannot release the version")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE variants SET seq = $1 WHERE seq = $2`, seq, o.Seq); err != nil {

@@ -30,10 +30,6 @@ func idHash(id string) int64 {
 	return int64(h.Sum64())
 }
 
-// AddedLayout is how a version without a timestamp of its own (neither modified nor
-// created) shows its date added as its version.
-const AddedLayout = "2006-01-02T15:04:05.000000Z"
-
 // expiryMicros is how objects.expires holds an expiry: microseconds since the Unix epoch
 // (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
 // read as none, is kept a microsecond earlier: it has long passed either way, and a
@@ -54,13 +50,6 @@ func expiryTime(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
-}
-
-// heldVersion is what Ingest needs to know about a version already stored.
-type heldVersion struct {
-	provider int64
-	obj      firebreak.Object
-	item     int // 1 + the index of the item that stores it in this call; 0 if held before
 }
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
@@ -104,62 +93,20 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		return nil, err
 	}
 
-	results := make([]firebreak.IngestResult, len(items))
-	var fresh []int   // indexes of the items to store
-	var dups [][2]int // an item that repeats an earlier one of this call, and that one
-	for i, it := range items {
-		versions := held[it.ID]
-		if len(versions) > 0 {
-			var owner int64
-			for _, v := range versions {
-				owner = v.provider
-				break
-			}
-			if owner != provider {
-				// Say nothing about the other provider's versions.
-				results[i] = firebreak.IngestResult{Outcome: firebreak.Foreign, Object: firebreak.Object{ID: it.ID}}
-				continue
-			}
-			if v, ok := versions[it.VersionKey]; ok {
-				results[i] = firebreak.IngestResult{Outcome: firebreak.Duplicate, Object: v.obj}
-				if v.item > 0 {
-					dups = append(dups, [2]int{i, v.item - 1})
-				}
-				continue
-			}
-		}
-		lastSeq++
-		version := it.Version
-		if version == "" {
-			version = addedTime.Format(AddedLayout)
-		}
-		o := firebreak.Object{
-			Seq: lastSeq, Added: addedTime, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
-			Version: version, Provider: provider, Expires: expiryTime(expiryMicros(it.Expires)),
-		}
-		if versions == nil {
-			versions = map[string]heldVersion{}
-			held[it.ID] = versions
-		}
-		versions[it.VersionKey] = heldVersion{provider: provider, obj: o, item: i + 1}
-		results[i] = firebreak.IngestResult{Outcome: firebreak.Stored, Object: o}
-		fresh = append(fresh, i)
-	}
-
+	plan := firebreak.PlanIngest(provider, items, held)
+	fresh := plan.Fresh
 	// Only the policies of versions actually stored are kept.
 	policies, err := policyIDs(ctx, tx, provider, items, fresh)
 	if err != nil {
 		return nil, err
 	}
+	plan.Place(provider, items, lastSeq+1, addedTime, policies, func(t time.Time) time.Time { return expiryTime(expiryMicros(t)) })
+	results := plan.Results
 	rows := make([]any, 0, len(fresh)*insertColumns)
 	for _, i := range fresh {
-		it, o := items[i], &results[i].Object
-		o.Policy = policies[string(it.PolicyDoc)]
+		it, o := items[i], results[i].Object
 		rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
 			provider, o.Policy, expiryMicros(it.Expires), []byte(it.Raw))
-	}
-	for _, d := range dups {
-		results[d[0]].Object = results[d[1]].Object
 	}
 	stored := len(fresh)
 
@@ -171,7 +118,7 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	}
 	if stored > 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`,
-			lastSeq, added); err != nil {
+			lastSeq+int64(stored), added); err != nil {
 			return nil, mapErr(err, "cannot store objects")
 		}
 	}
@@ -183,7 +130,7 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 }
 
 // heldVersions returns the stored versions of the items' ids, by id and version key.
-func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string]heldVersion, error) {
+func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string]firebreak.Object, error) {
 	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -201,27 +148,26 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer rows.Close()
-	held := make(map[string]map[string]heldVersion)
+	held := make(map[string]map[string]firebreak.Object)
 	for rows.Next() {
 		var vkey string
 		var added, expires int64
-		var v heldVersion
-		if err := rows.Scan(&v.obj.ID, &vkey, &v.provider, &v.obj.Seq, &added, &v.obj.Type,
-			&v.obj.SpecVersion, &v.obj.Version, &v.obj.Policy, &expires); err != nil {
+		var o firebreak.Object
+		if err := rows.Scan(&o.ID, &vkey, &o.Provider, &o.Seq, &added, &o.Type,
+			&o.SpecVersion, &o.Version, &o.Policy, &expires); err != nil {
 			return nil, mapErr(err, "cannot store objects")
 		}
-		v.obj.Expires = expiryTime(expires)
-		if !seen[v.obj.ID] {
+		if !seen[o.ID] {
 			continue // another id with the same hash
 		}
-		v.obj.Added = time.UnixMicro(added).UTC()
-		v.obj.Provider = v.provider
-		m := held[v.obj.ID]
+		o.Added = time.UnixMicro(added).UTC()
+		o.Expires = expiryTime(expires)
+		m := held[o.ID]
 		if m == nil {
-			m = map[string]heldVersion{}
-			held[v.obj.ID] = m
+			m = map[string]firebreak.Object{}
+			held[o.ID] = m
 		}
-		m[vkey] = v
+		m[vkey] = o
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err, "cannot store objects")

@@ -99,7 +99,7 @@ func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byt
 		o := &h.Object
 		if err := tx.QueryRowContext(ctx, `UPDATE objects SET seq = ?, added = ?, policy = ?,
 				version = CASE WHEN vkey = '' THEN ? ELSE version END
-			WHERE seq = ? RETURNING version`, seq, added, pid, addedTime.Format(AddedLayout), o.Seq).Scan(&o.Version); err != nil {
+			WHERE seq = ? RETURNING version`, seq, added, pid, addedTime.Format(firebreak.AddedLayout), o.Seq).Scan(&o.Version); err != nil {
 			return mapErr(err, "cannot release the version")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE variants SET seq = ? WHERE seq = ?`, seq, o.Seq); err != nil {
