@@ -12,7 +12,7 @@ func applyCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs := newFlags("apply", stderr)
 	file := fs.String("f", "", "declaration file to apply (- for standard input)")
 	s := newSettings(fs, "data", "store")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *file == "" {

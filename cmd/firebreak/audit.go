@@ -52,7 +52,7 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return usageError(fmt.Sprintf("audit: unknown subcommand %q (verify, export or key)", sub))
 	}
-	if err := fs.Parse(rest); err != nil {
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
 	c, err := s.load()

@@ -20,7 +20,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s := newSettings(fs, "data", "store")
 	out := fs.String("out", "", "file to write the backup to, put in place only once it is complete (- for standard output); "+
 		"it holds the hub's secrets and peer tokens: keep it like the database")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -74,7 +74,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func restoreCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("restore", stderr)
 	s := newSettings(fs, "data", "store")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

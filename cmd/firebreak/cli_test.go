@@ -93,6 +93,8 @@ func TestCLIErrors(t *testing.T) {
 		// Checked before the database is opened (and migrated): nothing listens on port 1.
 		{"postgres without audit key", []string{"serve", "--store", "postgres://firebreak@127.0.0.1:1/none?connect_timeout=1"}, 2, "audit_key"},
 		{"export without org", []string{"export"}, 2, "--org"},
+		{"unknown flag", []string{"import", "--frobnicate", "x.json"}, 2, "frobnicate"},
+		{"flag value that does not parse", []string{"import", "--batch", "many", "x.json"}, 2, "batch"},
 		{"missing file", []string{"apply", "-f", "/nonexistent/hub.json", "--data", "/tmp/x"}, 1, "no such file"},
 		{"missing hashed set", []string{"match", "--set", "/nonexistent/set.json"}, 1, "no such file"},
 	}

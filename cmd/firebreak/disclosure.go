@@ -37,7 +37,7 @@ func disclosureCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	default:
 		return usageError(fmt.Sprintf("disclosure: unknown subcommand %q", sub))
 	}
-	if err := fs.Parse(rest); err != nil {
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
 	c, err := s.load()

@@ -19,7 +19,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	types := fset.String("type", "", "only these object types (comma-separated)")
 	all := fset.Bool("all-versions", false, "every version the organisation may see, not only the latest")
 	s := newSettings(fset, "data", "store")
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
 	if *org == "" {

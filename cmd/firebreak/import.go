@@ -23,7 +23,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	coll := fset.String("collection", firebreak.AliasInbox, "collection to write to: inbox or circle-<name>")
 	batch := fset.Int("batch", 1000, "objects stored per transaction")
 	s := newSettings(fset, "data", "store", "default-tlp", "review")
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
 	if fset.NArg() == 0 {

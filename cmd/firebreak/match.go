@@ -33,7 +33,7 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	reportTLP := fs.String("report-tlp", "green", "TLP of the reported sightings")
 	setFile := fs.String("set", "", "match against a hashed set exported by the hub (GET /v1/match/set) instead of the indicators themselves")
 	s := newSettings(fs, "data", "store")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *token == "" {

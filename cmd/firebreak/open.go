@@ -24,6 +24,16 @@ func newFlags(name string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args into fs. A mistake in them (an unknown flag, a value that does
+// not parse) is a usageError, exit status 2, as for every other command-line mistake.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError(err.Error())
+}
+
 // openStore opens the store the configuration names, creating it when there is none: only
 // serve, apply and restore, which bring a hub into being, use it. Every other command uses
 // openExistingStore.

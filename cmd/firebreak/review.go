@@ -25,7 +25,7 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usageError(fmt.Sprintf("review: unknown subcommand %q (list, release or reject)", sub))
 	}
-	if err := fs.Parse(rest); err != nil {
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
 	if sub != "list" && (*id == "" || *version == "") {

@@ -13,7 +13,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("sync", stderr)
 	only := fs.String("peer", "", "sync only these peers (comma-separated names)")
 	s := newSettings(fs, "data", "store", "default-tlp", "review")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	c, err := s.load()
