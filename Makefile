@@ -24,7 +24,7 @@ fuzz:
 # Measures ingest, page latency at 10k and 1M objects (plain and with a mix of policies,
 # requests interleaved across the three) and peak RSS of a 1M import; with
 # FIREBREAK_TEST_POSTGRES set, the same on PostgreSQL with one and two nodes. Prints a
-# table and writes bench-results/latest.json. Takes about four minutes on 2 cores.
+# table and writes bench-results/latest.json. Takes about five minutes on 2 cores.
 bench: build
 	go run ./cmd/firebreak-bench -bin $(BIN) -out bench-results/latest.json $(if $(FIREBREAK_TEST_POSTGRES),-postgres '$(FIREBREAK_TEST_POSTGRES)')
 
