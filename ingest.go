@@ -59,10 +59,10 @@ func PlanIngest(provider int64, items []IngestItem, held map[string]map[string]O
 }
 
 // Place gives the items to store their positions, from seq first on, one date added
-// (whole microseconds) and the ids of their policies (by policy document); expires is
-// the store's reading of an expiry as it keeps it. Duplicates within the call then report
+// (whole microseconds) and the ids of their policies (by policy document), with their
+// expiries as stores keep them (ExpiryMicros). Duplicates within the call then report
 // the version of the item they repeat.
-func (p *IngestPlan) Place(provider int64, items []IngestItem, first int64, added time.Time, policies map[string]int64, expires func(time.Time) time.Time) {
+func (p *IngestPlan) Place(provider int64, items []IngestItem, first int64, added time.Time, policies map[string]int64) {
 	for k, i := range p.Fresh {
 		it := items[i]
 		version := it.Version
@@ -71,7 +71,7 @@ func (p *IngestPlan) Place(provider int64, items []IngestItem, first int64, adde
 		}
 		p.Results[i].Object = Object{
 			Seq: first + int64(k), Added: added, ID: it.ID, Type: it.Type, SpecVersion: it.SpecVersion,
-			Version: version, Provider: provider, Expires: expires(it.Expires), Policy: policies[string(it.PolicyDoc)],
+			Version: version, Provider: provider, Expires: ExpiryFromMicros(ExpiryMicros(it.Expires)), Policy: policies[string(it.PolicyDoc)],
 		}
 	}
 	for _, d := range p.dups {

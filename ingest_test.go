@@ -1,6 +1,7 @@
 package firebreak
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -35,8 +36,7 @@ func TestPlanIngest(t *testing.T) {
 		t.Errorf("the foreign item reports %+v: it must say nothing of the other provider's version", o)
 	}
 	added := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
-	expires := func(e time.Time) time.Time { return e }
-	p.Place(1, items, 10, added, map[string]int64{"doc-x": 7, "doc-z": 8}, expires)
+	p.Place(1, items, 10, added, map[string]int64{"doc-x": 7, "doc-z": 8})
 	if o := p.Results[0].Object; o.Seq != 3 {
 		t.Errorf("the duplicate of a held version reports seq %d, want 3", o.Seq)
 	}
@@ -49,6 +49,50 @@ func TestPlanIngest(t *testing.T) {
 		o := p.Results[c.i].Object
 		if o.Seq != c.seq || o.Policy != c.policy || o.Version != c.ver || !o.Added.Equal(added) || o.Provider != 1 {
 			t.Errorf("item %d: %+v; want seq %d, policy %d, version %s, added %v", c.i, o, c.seq, c.policy, c.ver, added)
+		}
+	}
+}
+
+func TestObjectFilterStart(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	us := at.UnixMicro()
+	tests := []struct {
+		name string
+		f    ObjectFilter
+		want Cursor
+	}{
+		{"nothing", ObjectFilter{}, Cursor{}},
+		{"cursor", ObjectFilter{After: Cursor{Added: us, Seq: 5}}, Cursor{Added: us, Seq: 5}},
+		// Strictly after an instant: every version added in that microsecond is passed.
+		{"added_after", ObjectFilter{AddedAfter: at}, Cursor{Added: us, Seq: math.MaxInt64}},
+		// Strictly after 0.5 µs past it: a version added at it + 1 µs qualifies.
+		{"added_after between microseconds", ObjectFilter{AddedAfter: at.Add(500 * time.Nanosecond)}, Cursor{Added: us, Seq: math.MaxInt64}},
+		{"the later of the two: added_after", ObjectFilter{After: Cursor{Added: us - 1, Seq: 9}, AddedAfter: at}, Cursor{Added: us, Seq: math.MaxInt64}},
+		{"the later of the two: the cursor", ObjectFilter{After: Cursor{Added: us + 1, Seq: 1}, AddedAfter: at}, Cursor{Added: us + 1, Seq: 1}},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Start(); got != tt.want {
+			t.Errorf("%s: Start() = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestExpiryMicros(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Time
+		want int64
+	}{
+		{time.Time{}, 0},
+		{time.Unix(0, 0), -1}, // the epoch itself must not read as never
+		{time.Unix(0, 1500), 1},
+		{time.Date(2026, 1, 1, 0, 0, 0, 999, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()},
+	} {
+		got := ExpiryMicros(tc.in)
+		if got != tc.want {
+			t.Errorf("ExpiryMicros(%v) = %d, want %d", tc.in, got, tc.want)
+		}
+		if back := ExpiryFromMicros(got); tc.in.IsZero() != back.IsZero() {
+			t.Errorf("ExpiryFromMicros(%d) = %v: an expiry must come back as one, and none as none", got, back)
 		}
 	}
 }

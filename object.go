@@ -3,6 +3,7 @@ package firebreak
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"time"
 )
 
@@ -45,6 +46,9 @@ func (c Cursor) IsZero() bool { return c.Added == 0 && c.Seq == 0 }
 // CursorOf returns the position of o.
 func CursorOf(o Object) Cursor { return Cursor{Added: o.Added.UnixMicro(), Seq: o.Seq} }
 
+// Less reports whether c comes before d in the hub's order.
+func (c Cursor) Less(d Cursor) bool { return c.Added < d.Added || c.Added == d.Added && c.Seq < d.Seq }
+
 // VersionFilter is TAXII's match[version]. The zero value selects the last version.
 type VersionFilter struct {
 	First, Last, All bool
@@ -81,6 +85,23 @@ type ObjectFilter struct {
 	NoWait bool
 }
 
+// Start returns the position after which f's versions begin: the later of the cursor
+// and added_after. Strictly after an instant t, a date added d (whole microseconds)
+// qualifies when d > t, that is d > floor(t) in microseconds.
+func (f ObjectFilter) Start() Cursor {
+	c := f.After
+	if !f.AddedAfter.IsZero() {
+		us := f.AddedAfter.UnixMicro()
+		if time.UnixMicro(us).After(f.AddedAfter) {
+			us--
+		}
+		if aa := (Cursor{Added: us, Seq: math.MaxInt64}); c.Less(aa) {
+			c = aa
+		}
+	}
+	return c
+}
+
 // Page is one page of versions in the hub's order.
 type Page struct {
 	Objects []Object
@@ -113,6 +134,33 @@ type Visibility struct {
 	// their provider (see IngestItem.Shared and Anonymous).
 	Originals bool
 	Named     []int64
+}
+
+// AdmitsNothing reports whether v admits no version at all, so that a store need not ask.
+func (v Visibility) AdmitsNothing() bool {
+	return !v.All && !v.Except && len(v.Policies) == 0 && len(v.Granted) == 0
+}
+
+// ExpiryMicros is how stores keep an expiry: microseconds since the Unix epoch
+// (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
+// read as none, is kept a microsecond earlier: it has long passed either way, and a
+// version must never stop expiring.
+func ExpiryMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	if us := t.UnixMicro(); us != 0 {
+		return us
+	}
+	return -1
+}
+
+// ExpiryFromMicros reads back what ExpiryMicros kept.
+func ExpiryFromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }
 
 // IngestItem is one validated object ready to be stored.

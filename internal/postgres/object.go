@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -15,28 +14,6 @@ import (
 
 // defaultLimit is the page size when a filter gives none.
 const defaultLimit = 1000
-
-// expiryMicros is how objects.expires holds an expiry: microseconds since the Unix epoch
-// (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
-// read as none, is kept a microsecond earlier: it has long passed either way, and a
-// version must never stop expiring.
-func expiryMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	if us := t.UnixMicro(); us != 0 {
-		return us
-	}
-	return -1
-}
-
-// expiryTime reads objects.expires back.
-func expiryTime(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
 // Foreign when any version of its id came from another provider, Duplicate when this id
@@ -135,7 +112,7 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	if err != nil {
 		return nil, err
 	}
-	plan.Place(provider, items, first, addedTime, policies, func(t time.Time) time.Time { return expiryTime(expiryMicros(t)) })
+	plan.Place(provider, items, first, addedTime, policies)
 	results := plan.Results
 	idx := make([]int32, len(fresh))
 	seqs := make([]int64, len(fresh))
@@ -203,7 +180,7 @@ func (r *stageRows) Next() bool {
 		return false
 	}
 	it := r.items[r.i]
-	r.row = [8]any{int32(r.i), idHash(it.ID), expiryMicros(it.Expires), it.ID, it.Type, it.SpecVersion,
+	r.row = [8]any{int32(r.i), idHash(it.ID), firebreak.ExpiryMicros(it.Expires), it.ID, it.Type, it.SpecVersion,
 		it.VersionKey, []byte(it.Raw)}
 	r.i++
 	return true
@@ -242,7 +219,7 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 			continue // another id with the same hash
 		}
 		o.Added = time.UnixMicro(added).UTC()
-		o.Expires = expiryTime(expires)
+		o.Expires = firebreak.ExpiryFromMicros(expires)
 		m := held[o.ID]
 		if m == nil {
 			m = map[string]firebreak.Object{}
@@ -491,28 +468,10 @@ func (q *objectQuery) rawColumn(vis firebreak.Visibility, metadataOnly bool) {
 		q.arg(vis.Owner), q.arg(nonNil(vis.Named)))
 }
 
-// start returns the position after which f's versions begin: the later of the cursor
-// and added_after.
-func start(f firebreak.ObjectFilter) firebreak.Cursor {
-	c := f.After
-	if !f.AddedAfter.IsZero() {
-		// Strictly after an instant: a date added (whole microseconds) d qualifies when
-		// d > t, that is d > floor(t) in microseconds.
-		us := f.AddedAfter.UnixMicro()
-		if time.UnixMicro(us).After(f.AddedAfter) {
-			us--
-		}
-		if aa := (firebreak.Cursor{Added: us, Seq: math.MaxInt64}); aa.Added > c.Added || aa.Added == c.Added && aa.Seq > c.Seq {
-			c = aa
-		}
-	}
-	return c
-}
-
 // pageQuery builds the query for one page of at most limit versions (it asks for one
 // more, to tell whether there are more).
 func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *objectQuery {
-	pos := start(f)
+	pos := f.Start()
 	q := &objectQuery{}
 	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, o.expires, ")
 	q.rawColumn(vis, f.MetadataOnly)
@@ -531,11 +490,6 @@ func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *o
 // longer, on a node that hangs say, holds readers below it until it ends.
 const horizonWaitMillis = 250
 
-// nothingVisible reports whether vis admits no version at all.
-func nothingVisible(vis firebreak.Visibility) bool {
-	return !vis.All && !vis.Except && len(vis.Policies) == 0 && len(vis.Granted) == 0
-}
-
 // Objects returns the versions that match f and vis, in (date added, seq) order. Next is
 // the position of the last version returned (f.After when none is).
 func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebreak.ObjectFilter) (firebreak.Page, error) {
@@ -544,7 +498,7 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 		limit = defaultLimit
 	}
 	page := firebreak.Page{Next: f.After}
-	if nothingVisible(vis) {
+	if vis.AdmitsNothing() {
 		return page, nil
 	}
 	// Read below every ingest still in flight: a version that commits after this page
@@ -576,7 +530,7 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 			return page, mapErr(err, "cannot read objects")
 		}
 		o.Added = time.UnixMicro(added).UTC()
-		o.Expires = expiryTime(expires)
+		o.Expires = firebreak.ExpiryFromMicros(expires)
 		if raw != nil {
 			o.Raw = raw
 		}

@@ -18,7 +18,7 @@ func scanHeld(r pgx.Row) (firebreak.HeldVersion, error) {
 	var raw []byte
 	o := &h.Object
 	err := r.Scan(&o.Seq, &added, &o.ID, &o.Type, &o.SpecVersion, &o.Version, &o.Provider, &o.Policy, &expires, &raw, &h.StatusID)
-	o.Added, o.Expires, o.Raw = time.UnixMicro(added).UTC(), expiryTime(expires), raw
+	o.Added, o.Expires, o.Raw = time.UnixMicro(added).UTC(), firebreak.ExpiryFromMicros(expires), raw
 	return h, err
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -28,28 +27,6 @@ func idHash(id string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	return int64(h.Sum64())
-}
-
-// expiryMicros is how objects.expires holds an expiry: microseconds since the Unix epoch
-// (sub-microsecond parts dropped), 0 for none. An expiry at the epoch itself, which would
-// read as none, is kept a microsecond earlier: it has long passed either way, and a
-// version must never stop expiring.
-func expiryMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	if us := t.UnixMicro(); us != 0 {
-		return us
-	}
-	return -1
-}
-
-// expiryTime reads objects.expires back.
-func expiryTime(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
 }
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
@@ -100,13 +77,13 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	if err != nil {
 		return nil, err
 	}
-	plan.Place(provider, items, lastSeq+1, addedTime, policies, func(t time.Time) time.Time { return expiryTime(expiryMicros(t)) })
+	plan.Place(provider, items, lastSeq+1, addedTime, policies)
 	results := plan.Results
 	rows := make([]any, 0, len(fresh)*insertColumns)
 	for _, i := range fresh {
 		it, o := items[i], results[i].Object
 		rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
-			provider, o.Policy, expiryMicros(it.Expires), []byte(it.Raw))
+			provider, o.Policy, firebreak.ExpiryMicros(it.Expires), []byte(it.Raw))
 	}
 	stored := len(fresh)
 
@@ -161,7 +138,7 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 			continue // another id with the same hash
 		}
 		o.Added = time.UnixMicro(added).UTC()
-		o.Expires = expiryTime(expires)
+		o.Expires = firebreak.ExpiryFromMicros(expires)
 		m := held[o.ID]
 		if m == nil {
 			m = map[string]firebreak.Object{}
@@ -395,28 +372,10 @@ func (q *objectQuery) rawColumn(vis firebreak.Visibility, metadataOnly bool) {
 	q.b.WriteString(")) THEN v.shared ELSE coalesce(v.anon, v.shared) END FROM variants v WHERE v.seq = o.seq), o.raw) END")
 }
 
-// start returns the position after which f's versions begin: the later of the cursor
-// and added_after.
-func start(f firebreak.ObjectFilter) firebreak.Cursor {
-	c := f.After
-	if !f.AddedAfter.IsZero() {
-		// Strictly after an instant: a date added (whole microseconds) d qualifies when
-		// d > t, that is d > floor(t) in microseconds.
-		us := f.AddedAfter.UnixMicro()
-		if time.UnixMicro(us).After(f.AddedAfter) {
-			us--
-		}
-		if aa := (firebreak.Cursor{Added: us, Seq: math.MaxInt64}); aa.Added > c.Added || aa.Added == c.Added && aa.Seq > c.Seq {
-			c = aa
-		}
-	}
-	return c
-}
-
 // pageQuery builds the query for one page of at most limit versions (it asks for one
 // more, to tell whether there are more).
 func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *objectQuery {
-	pos := start(f)
+	pos := f.Start()
 	q := &objectQuery{}
 	q.b.WriteString("SELECT o.seq, o.added, o.id, o.type, o.spec_version, o.version, o.provider, o.policy, o.expires, ")
 	q.rawColumn(vis, f.MetadataOnly)
@@ -437,11 +396,6 @@ func pageQuery(vis firebreak.Visibility, f firebreak.ObjectFilter, limit int) *o
 	return q
 }
 
-// nothingVisible reports whether vis admits no version at all.
-func nothingVisible(vis firebreak.Visibility) bool {
-	return !vis.All && !vis.Except && len(vis.Policies) == 0 && len(vis.Granted) == 0
-}
-
 // Objects returns the versions that match f and vis, in (date added, seq) order. Next is
 // the position of the last version returned (f.After when none is).
 func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebreak.ObjectFilter) (firebreak.Page, error) {
@@ -450,7 +404,7 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 		limit = defaultLimit
 	}
 	page := firebreak.Page{Next: f.After}
-	if nothingVisible(vis) {
+	if vis.AdmitsNothing() {
 		return page, nil
 	}
 	q := pageQuery(vis, f, limit)
@@ -473,7 +427,7 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 			return page, mapErr(err, "cannot read objects")
 		}
 		o.Added = time.UnixMicro(added).UTC()
-		o.Expires = expiryTime(expires)
+		o.Expires = firebreak.ExpiryFromMicros(expires)
 		if rawb != nil {
 			o.Raw = rawb
 		}

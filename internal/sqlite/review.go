@@ -43,7 +43,7 @@ func scanHeld(sc scanner) (firebreak.HeldVersion, error) {
 	var added, expires int64
 	o := &h.Object
 	err := sc.Scan(&o.Seq, &added, &o.ID, &o.Type, &o.SpecVersion, &o.Version, &o.Provider, &o.Policy, &expires, &o.Raw, &h.StatusID)
-	o.Added, o.Expires = time.UnixMicro(added).UTC(), expiryTime(expires)
+	o.Added, o.Expires = time.UnixMicro(added).UTC(), firebreak.ExpiryFromMicros(expires)
 	return h, err
 }
 
