@@ -138,55 +138,6 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
-func TestIngestInvalid(t *testing.T) {
-	s := openTest(t, nil)
-	ctx := t.Context()
-	if err := s.Apply(ctx, firebreak.Directory{Organizations: []firebreak.DeclaredOrganization{{Name: "A"}}}); err != nil {
-		t.Fatal(err)
-	}
-	org, err := s.OrganizationByName(ctx, "A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := storetest.Item("indicator--00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z", "2.1", "p")
-	noID := good
-	noID.ID = ""
-	noRaw := good
-	noRaw.Raw = nil
-	for _, c := range []struct {
-		name     string
-		provider int64
-		items    []firebreak.IngestItem
-		code     string
-	}{
-		{"empty id", org.ID, []firebreak.IngestItem{good, noID}, firebreak.EINVALID},
-		{"no raw", org.ID, []firebreak.IngestItem{noRaw}, firebreak.EINVALID},
-		{"unknown provider", org.ID + 100, []firebreak.IngestItem{good}, firebreak.EINVALID},
-	} {
-		_, err := s.Ingest(ctx, c.provider, c.items)
-		if got := firebreak.ErrorCode(err); got != c.code {
-			t.Errorf("%s: Ingest error %v (code %q), want %q", c.name, err, got, c.code)
-		}
-	}
-	p, err := s.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{})
-	if err != nil || len(p.Objects) != 0 {
-		t.Errorf("after refused ingests, Objects = %d, %v; want none (all or nothing)", len(p.Objects), err)
-	}
-	// An empty policy document is a document like any other.
-	noDoc := good
-	noDoc.PolicyDoc = nil
-	res, err := s.Ingest(ctx, org.ID, []firebreak.IngestItem{noDoc})
-	if err != nil || res[0].Outcome != firebreak.Stored || res[0].Object.Policy == 0 {
-		t.Errorf("Ingest with no policy document = %+v, %v; want stored with a policy", res, err)
-	}
-	if err := s.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-}
-
 func TestErrorCodes(t *testing.T) {
 	s := openTest(t, nil)
 	ctx := t.Context()

@@ -207,6 +207,49 @@ func testIngestClockStepsBack(f *fixture) {
 	}
 }
 
+// testIngestInvalid checks that a batch with an invalid item or from an unknown provider
+// is refused whole, and that an empty policy document is a document like any other.
+func testIngestInvalid(f *fixture) {
+	org := f.orgs("A")[0]
+	good := Item("indicator--00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z", "2.1", "p")
+	noID := good
+	noID.ID = ""
+	noRaw := good
+	noRaw.Raw = nil
+	for _, c := range []struct {
+		name     string
+		provider int64
+		items    []firebreak.IngestItem
+		code     string
+	}{
+		{"empty id", org, []firebreak.IngestItem{good, noID}, firebreak.EINVALID},
+		{"no raw", org, []firebreak.IngestItem{noRaw}, firebreak.EINVALID},
+		{"unknown provider", org + 100, []firebreak.IngestItem{good}, firebreak.EINVALID},
+	} {
+		_, err := f.s.Ingest(f.ctx, c.provider, c.items)
+		if got := firebreak.ErrorCode(err); got != c.code {
+			f.Errorf("%s: Ingest error %v (code %q), want %q", c.name, err, got, c.code)
+		}
+	}
+	p, err := f.s.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{})
+	if err != nil || len(p.Objects) != 0 {
+		f.Errorf("after refused ingests, Objects = %d, %v; want none (all or nothing)", len(p.Objects), err)
+	}
+	noDoc := good
+	noDoc.PolicyDoc = nil
+	res, err := f.s.Ingest(f.ctx, org, []firebreak.IngestItem{noDoc})
+	if err != nil || res[0].Outcome != firebreak.Stored || res[0].Object.Policy == 0 {
+		f.Errorf("Ingest with no policy document = %+v, %v; want stored with a policy", res, err)
+	}
+	// Close may be called more than once (the fixture closes the store again).
+	if err := f.s.Close(); err != nil {
+		f.Errorf("Close: %v", err)
+	}
+	if err := f.s.Close(); err != nil {
+		f.Errorf("second Close: %v", err)
+	}
+}
+
 func testIngestEmpty(f *fixture) {
 	a := f.orgs("A")[0]
 	res, err := f.s.Ingest(f.ctx, a, nil)

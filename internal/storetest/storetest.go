@@ -97,6 +97,7 @@ func Run(t *testing.T, o Opener) {
 		{"IngestDatesAndSeq", testIngestDatesAndSeq},
 		{"IngestClockStepsBack", testIngestClockStepsBack},
 		{"IngestEmpty", testIngestEmpty},
+		{"IngestInvalid", testIngestInvalid},
 		{"RawExact", testRawExact},
 		{"VersionWithoutTimestamp", testVersionWithoutTimestamp},
 		{"MetadataOnly", testMetadataOnly},
