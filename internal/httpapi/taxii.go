@@ -166,19 +166,48 @@ func writeEnvelope(w http.ResponseWriter, p firebreak.Page) error {
 	return err
 }
 
-func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
+// readPage is the opening every TAXII read endpoint shares: it checks Accept, resolves the
+// readable collection, parses the endpoint's query, narrows it to the {oid} of the
+// endpoints under one object, lets narrow adjust it, and reads one page through the
+// guard. For an object, a page with nothing in it means the object does not exist for
+// the caller (ENOTFOUND), unless added_after emptied it.
+func (s *Server) readPage(r *http.Request, e taxii.Endpoint, narrow func(*firebreak.ObjectFilter)) (firebreak.Page, error) {
 	if err := acceptable(r); err != nil {
-		return err
+		return firebreak.Page{}, err
 	}
 	c, err := s.readableCollection(r)
 	if err != nil {
-		return err
+		return firebreak.Page{}, err
 	}
-	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointObjects, s.cfg.Limits)
+	oneObject := e == taxii.EndpointObject || e == taxii.EndpointVersions
+	var id string
+	if oneObject {
+		if id, err = objectID(r); err != nil {
+			return firebreak.Page{}, err
+		}
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), e, s.cfg.Limits)
 	if err != nil {
-		return err
+		return firebreak.Page{}, err
+	}
+	if oneObject {
+		f.IDs = []string{id}
+	}
+	if narrow != nil {
+		narrow(&f)
 	}
 	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
+	if err != nil {
+		return firebreak.Page{}, err
+	}
+	if oneObject && len(p.Objects) == 0 && f.After.IsZero() {
+		return firebreak.Page{}, firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
+	}
+	return p, nil
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.readPage(r, taxii.EndpointObjects, nil)
 	if err != nil {
 		return err
 	}
@@ -195,57 +224,20 @@ func objectID(r *http.Request) (string, error) {
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
-	if err := acceptable(r); err != nil {
-		return err
-	}
-	c, err := s.readableCollection(r)
+	p, err := s.readPage(r, taxii.EndpointObject, nil)
 	if err != nil {
 		return err
-	}
-	id, err := objectID(r)
-	if err != nil {
-		return err
-	}
-	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointObject, s.cfg.Limits)
-	if err != nil {
-		return err
-	}
-	f.IDs = []string{id}
-	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
-	if err != nil {
-		return err
-	}
-	if len(p.Objects) == 0 && f.After.IsZero() {
-		return firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
 	}
 	return writeEnvelope(w, p)
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request) error {
-	if err := acceptable(r); err != nil {
-		return err
-	}
-	c, err := s.readableCollection(r)
+	p, err := s.readPage(r, taxii.EndpointVersions, func(f *firebreak.ObjectFilter) {
+		f.Versions = firebreak.VersionFilter{All: true}
+		f.MetadataOnly = true
+	})
 	if err != nil {
 		return err
-	}
-	id, err := objectID(r)
-	if err != nil {
-		return err
-	}
-	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointVersions, s.cfg.Limits)
-	if err != nil {
-		return err
-	}
-	f.IDs = []string{id}
-	f.Versions = firebreak.VersionFilter{All: true}
-	f.MetadataOnly = true
-	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
-	if err != nil {
-		return err
-	}
-	if len(p.Objects) == 0 && f.After.IsZero() {
-		return firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
 	}
 	out := taxii.Versions{More: p.More}
 	if p.More {
@@ -259,19 +251,7 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) error {
-	if err := acceptable(r); err != nil {
-		return err
-	}
-	c, err := s.readableCollection(r)
-	if err != nil {
-		return err
-	}
-	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointManifest, s.cfg.Limits)
-	if err != nil {
-		return err
-	}
-	f.MetadataOnly = true
-	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
+	p, err := s.readPage(r, taxii.EndpointManifest, func(f *firebreak.ObjectFilter) { f.MetadataOnly = true })
 	if err != nil {
 		return err
 	}
