@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -33,17 +34,22 @@ func acceptable(r *http.Request) error {
 	return nil
 }
 
+// hubTitle is the title of the discovery and API root resources: the hub's name.
+func (s *Server) hubTitle(ctx context.Context) (string, error) {
+	hub, err := s.cfg.Auth.Hub(ctx)
+	if err != nil || hub.Name == "" {
+		return "Firebreak hub", err
+	}
+	return hub.Name, nil
+}
+
 func (s *Server) discovery(w http.ResponseWriter, r *http.Request) error {
 	if err := acceptable(r); err != nil {
 		return err
 	}
-	hub, err := s.cfg.Auth.Hub(r.Context())
+	title, err := s.hubTitle(r.Context())
 	if err != nil {
 		return err
-	}
-	title := hub.Name
-	if title == "" {
-		title = "Firebreak hub"
 	}
 	return writeTAXII(w, http.StatusOK, taxii.Discovery{
 		Title:       title,
@@ -57,13 +63,9 @@ func (s *Server) apiRoot(w http.ResponseWriter, r *http.Request) error {
 	if err := acceptable(r); err != nil {
 		return err
 	}
-	hub, err := s.cfg.Auth.Hub(r.Context())
+	title, err := s.hubTitle(r.Context())
 	if err != nil {
 		return err
-	}
-	title := hub.Name
-	if title == "" {
-		title = "Firebreak hub"
 	}
 	return writeTAXII(w, http.StatusOK, taxii.APIRoot{
 		Title:            title,
