@@ -201,5 +201,3 @@ func plainErrors(w http.ResponseWriter, status int, code, message, requestID str
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "%s: %s (request %s)\n", code, message, requestID)
 }
-
-func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }

@@ -35,8 +35,8 @@ func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if ok := asMaxBytes(err, &mbe); ok {
-			return err
+		if errors.As(err, &mbe) {
+			return err // wrap answers it as ETOOLARGE
 		}
 		return firebreak.Wrap(firebreak.EINVALID, err, bodyMessage(err))
 	}
