@@ -274,6 +274,36 @@ type BackupEnd struct {
 	MaxAdded int64 `json:"max_added"` // microseconds
 }
 
+// Check refuses (EINVALID) a hub record that no restored hub could run on: one with no
+// UUID or no secret.
+func (h BackupHub) Check() error {
+	if h.UUID == "" || len(h.Secret) == 0 {
+		return Errorf(EINVALID, "backup: the hub record has no UUID or no secret")
+	}
+	return nil
+}
+
+// Check refuses (EINVALID) an object record with no id or no body.
+func (o BackupObject) Check() error {
+	if o.ID == "" || len(o.Raw) == 0 {
+		return Errorf(EINVALID, "backup: object %d has no id or no body", o.Seq)
+	}
+	return nil
+}
+
+// Check refuses (EINVALID) an end record whose counters are behind the objects restored
+// before it, the greatest seq being maxSeq and the latest date added maxAdded. The
+// counters may be ahead of the rows (the newest versions deleted), never behind: a
+// restored store would hand out a seq or a date added again.
+func (e BackupEnd) Check(maxSeq, maxAdded int64) error {
+	if e.LastSeq < maxSeq || e.MaxAdded < maxAdded {
+		return Errorf(EINVALID,
+			"backup: the end record's counters (last seq %d, max date added %d) are behind the objects (seq %d, date added %d)",
+			e.LastSeq, e.MaxAdded, maxSeq, maxAdded)
+	}
+	return nil
+}
+
 // BackupKind returns BackupKindHub.
 func (BackupHub) BackupKind() string { return BackupKindHub }
 

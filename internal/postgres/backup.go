@@ -514,8 +514,8 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 		if err := rec.Decode(&h); err != nil {
 			return err
 		}
-		if h.UUID == "" || len(h.Secret) == 0 {
-			return firebreak.Errorf(firebreak.EINVALID, "backup: the hub record has no UUID or no secret")
+		if err := h.Check(); err != nil {
+			return err
 		}
 		_, err := r.tx.Exec(r.ctx, `UPDATE hub SET uuid = $1, secret = $2, name = $3, country = $4, operator_id = $5 WHERE id = 1`,
 			h.UUID, h.Secret, h.Name, h.Country, nullID(h.Operator))
@@ -526,11 +526,8 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 		if err := rec.Decode(&e); err != nil {
 			return err
 		}
-		// The counters may be ahead of the rows (the newest versions deleted), never behind.
-		if e.LastSeq < r.maxSeq || e.MaxAdded < r.maxAdded {
-			return firebreak.Errorf(firebreak.EINVALID,
-				"backup: the end record's counters (last seq %d, max date added %d) are behind the objects (seq %d, date added %d)",
-				e.LastSeq, e.MaxAdded, r.maxSeq, r.maxAdded)
+		if err := e.Check(r.maxSeq, r.maxAdded); err != nil {
+			return err
 		}
 		if _, err := r.tx.Exec(r.ctx, `UPDATE ingest_state SET last_seq = $1, max_added = $2 WHERE id = 1`, e.LastSeq, e.MaxAdded); err != nil {
 			return mapErr(err, "cannot restore the backup")
@@ -590,8 +587,8 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 				if err := rec.Decode(&o); err != nil {
 					return nil, err
 				}
-				if o.ID == "" || len(o.Raw) == 0 {
-					return nil, firebreak.Errorf(firebreak.EINVALID, "backup: object %d has no id or no body", o.Seq)
+				if err := o.Check(); err != nil {
+					return nil, err
 				}
 				r.maxSeq, r.maxAdded = max(r.maxSeq, o.Seq), max(r.maxAdded, o.Added)
 				return []any{o.Seq, o.Added, idHash(o.ID), o.Provider, o.Policy, o.Expires, o.ID, o.Type,

@@ -447,8 +447,8 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 		if err := rec.Decode(&h); err != nil {
 			return err
 		}
-		if h.UUID == "" || len(h.Secret) == 0 {
-			return firebreak.Errorf(firebreak.EINVALID, "the hub record has no UUID or no secret")
+		if err := h.Check(); err != nil {
+			return err
 		}
 		if err := r.exec(`UPDATE hub SET uuid = ?, name = ?, country = ?, operator_id = ? WHERE id = 1`,
 			h.UUID, h.Name, h.Country, nullID(h.Operator)); err != nil {
@@ -500,8 +500,8 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 		if err := rec.Decode(&o); err != nil {
 			return err
 		}
-		if o.ID == "" || len(o.Raw) == 0 {
-			return firebreak.Errorf(firebreak.EINVALID, "object %d has no id or no body", o.Seq)
+		if err := o.Check(); err != nil {
+			return err
 		}
 		r.maxSeq, r.maxAdded = max(r.maxSeq, o.Seq), max(r.maxAdded, o.Added)
 		return r.exec(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider,
@@ -572,11 +572,8 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 		if err := rec.Decode(&e); err != nil {
 			return err
 		}
-		// The counters may be ahead of the rows (the newest versions deleted), never behind.
-		if e.LastSeq < r.maxSeq || e.MaxAdded < r.maxAdded {
-			return firebreak.Errorf(firebreak.EINVALID,
-				"the end record's counters (last seq %d, max date added %d) are behind the objects (seq %d, date added %d)",
-				e.LastSeq, e.MaxAdded, r.maxSeq, r.maxAdded)
+		if err := e.Check(r.maxSeq, r.maxAdded); err != nil {
+			return err
 		}
 		if err := r.exec(`UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`, e.LastSeq, e.MaxAdded); err != nil {
 			return err

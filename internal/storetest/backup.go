@@ -495,6 +495,26 @@ func kindIndex(f *fixture, recs []firebreak.BackupRecord, kind string) int {
 	return i
 }
 
+// changeRecord returns a copy of recs in which change has changed the row of record i.
+func changeRecord[T any, P interface {
+	*T
+	firebreak.BackupRow
+}](f *fixture, recs []firebreak.BackupRecord, i int, change func(P)) []firebreak.BackupRecord {
+	f.Helper()
+	row := P(new(T))
+	if err := recs[i].Decode(row); err != nil {
+		f.Fatal(err)
+	}
+	change(row)
+	rec, err := firebreak.NewBackupRecord(row)
+	if err != nil {
+		f.Fatal(err)
+	}
+	out := slices.Clone(recs)
+	out[i] = rec
+	return out
+}
+
 func testBackupRefusesBroken(f *fixture) {
 	fillForBackup(f)
 	b := f.backup(f.s)
@@ -526,6 +546,11 @@ func testBackupRefusesBroken(f *fixture) {
 	// A body that is not what the record kind holds.
 	unknownField := slices.Clone(recs)
 	unknownField[obj].Data = append([]byte(`{"surprise":1,`), unknownField[obj].Data[1:]...)
+	// Rows that no store may restore, whatever its schema allows.
+	hub := kindIndex(f, recs, firebreak.BackupKindHub)
+	noSecret := changeRecord(f, recs, hub, func(h *firebreak.BackupHub) { h.Secret = nil })
+	noBody := changeRecord(f, recs, obj, func(o *firebreak.BackupObject) { o.Raw = nil })
+	endBehind := changeRecord(f, recs, len(recs)-1, func(e *firebreak.BackupEnd) { e.LastSeq = 0 })
 	interrupted := errors.New("the disk went away")
 	tests := []struct {
 		name string
@@ -539,6 +564,9 @@ func testBackupRefusesBroken(f *fixture) {
 		{"end miscounts", feed(miscount, nil), firebreak.EINVALID},
 		{"dangling reference", feed(dangling, nil), firebreak.EINVALID},
 		{"unknown field", feed(unknownField, nil), firebreak.EINVALID},
+		{"hub without secret", feed(noSecret, nil), firebreak.EINVALID},
+		{"object without body", feed(noBody, nil), firebreak.EINVALID},
+		{"end behind the objects", feed(endBehind, nil), firebreak.EINVALID},
 		{"unknown kind", feed(append([]firebreak.BackupRecord{{Kind: "secret", Data: []byte(`{}`)}}, recs...), nil), firebreak.EINVALID},
 	}
 	// Every refused restore leaves the store empty: the same store then takes the whole
