@@ -147,6 +147,16 @@ func WithDirectoryOnce(ctx context.Context) context.Context {
 	return context.WithValue(ctx, onceKey{}, &readOnce{})
 }
 
+// readingOnce is WithDirectoryOnce for the guard's own read-only operations that call its
+// readers many times, a page or a batch at a time (sightings, match, the hashed set): one
+// look at the directory serves them all. A context that already has a snapshot keeps it.
+func readingOnce(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(onceKey{}).(*readOnce); ok {
+		return ctx
+	}
+	return WithDirectoryOnce(ctx)
+}
+
 // directory returns the current directory snapshot, reloading it when the store's epoch
 // has moved (on any node); within a WithDirectoryOnce context, the one the request read.
 func (g *Guard) directory(ctx context.Context) (*directory, error) {

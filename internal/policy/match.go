@@ -78,6 +78,7 @@ const MaxMatchObservables = 100000
 // Match matches observables against the indicators the caller may see. Hits on
 // indicators it may not see are dropped before anything is counted or returned.
 func (g *Guard) Match(ctx context.Context, obs []match.Observable) ([]MatchHit, error) {
+	ctx = readingOnce(ctx)
 	if _, _, err := g.caller(ctx); err != nil {
 		return nil, err
 	}
@@ -168,6 +169,7 @@ func SetHash(key []byte, v match.ExactValue) string {
 
 // MatchSet exports the indicators the caller may see as a hashed set.
 func (g *Guard) MatchSet(ctx context.Context) (HashedSet, error) {
+	ctx = readingOnce(ctx)
 	if _, _, err := g.caller(ctx); err != nil {
 		return HashedSet{}, err
 	}

@@ -156,6 +156,7 @@ func firstOf(vs ...string) string {
 // organisations reported sightings, so that no single member can be singled out;
 // the indicator's provider always learns the count and the first and last seen.
 func (g *Guard) Sightings(ctx context.Context, indicator string) (SightingAggregate, error) {
+	ctx = readingOnce(ctx)
 	p, d, err := g.caller(ctx)
 	if err != nil {
 		return SightingAggregate{}, err
