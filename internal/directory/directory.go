@@ -323,6 +323,26 @@ func DecodeRules(b []byte) (firebreak.CircleRules, error) {
 	return r, nil
 }
 
+// EncodeList renders a list for the list columns (sectors, domains, roles, a peer's
+// circles): a JSON array, never null.
+func EncodeList(vs []string) string {
+	if vs == nil {
+		vs = []string{}
+	}
+	return mustJSON(vs)
+}
+
+// DecodeList reads a stored JSON array into v, leaving v nil when it is empty.
+func DecodeList[T any](b []byte, v *[]T) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	if len(*v) == 0 {
+		*v = nil
+	}
+	return nil
+}
+
 // mustJSON encodes the values above, which always encode (strings and lists and structs
 // of strings).
 func mustJSON(v any) string {

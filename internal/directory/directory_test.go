@@ -124,3 +124,27 @@ func TestAttestationsRoundTrip(t *testing.T) {
 		t.Error("DecodeAttestations accepted an expiry that is not a time")
 	}
 }
+
+func TestListRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, "[]"},
+		{[]string{}, "[]"},
+		{[]string{"a", "b"}, `["a","b"]`},
+	} {
+		enc := EncodeList(tc.in)
+		if enc != tc.want {
+			t.Errorf("EncodeList(%#v) = %s, want %s", tc.in, enc, tc.want)
+		}
+		var got []string
+		if err := DecodeList([]byte(enc), &got); err != nil || !slices.Equal(got, tc.in) || (len(tc.in) == 0) != (got == nil) {
+			t.Errorf("DecodeList(%s) = %#v, %v; want %#v, nil for an empty list", enc, got, err, tc.in)
+		}
+	}
+	var got []string
+	if err := DecodeList([]byte("{}"), &got); err == nil {
+		t.Error("DecodeList accepted an object")
+	}
+}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"github.com/firebreak/firebreak/internal/directory"
 	"slices"
@@ -110,8 +109,8 @@ func (a *applier) apply(d firebreak.Directory) error {
 				OR t.affiliations IS DISTINCT FROM excluded.affiliations
 				OR t.domains IS DISTINCT FROM excluded.domains`,
 			stix.DeriveID("identity", hubUUID, "organization:"+o.Name), o.Name, o.Country,
-			string(o.Type), jsonStrings(o.Sectors), string(o.Status),
-			directory.EncodeAttestations(o.Attestations), directory.EncodeAffiliations(o.Affiliations), jsonStrings(directory.NormalDomains(o.Domains)))
+			string(o.Type), directory.EncodeList(o.Sectors), string(o.Status),
+			directory.EncodeAttestations(o.Attestations), directory.EncodeAffiliations(o.Affiliations), directory.EncodeList(directory.NormalDomains(o.Domains)))
 		if err != nil {
 			return err
 		}
@@ -165,7 +164,7 @@ func (a *applier) apply(d firebreak.Directory) error {
 				token_hash = coalesce(excluded.token_hash, t.token_hash)
 			WHERE t.org_id IS DISTINCT FROM excluded.org_id OR t.roles IS DISTINCT FROM excluded.roles
 				OR (excluded.token_hash IS NOT NULL AND t.token_hash IS DISTINCT FROM excluded.token_hash)`,
-			u.Name, org, jsonStrings(roles), token)
+			u.Name, org, directory.EncodeList(roles), token)
 		if err != nil {
 			return err
 		}
@@ -225,7 +224,7 @@ func (a *applier) apply(d firebreak.Directory) error {
 				OR t.max_tlp IS DISTINCT FROM excluded.max_tlp OR t.circles IS DISTINCT FROM excluded.circles
 				OR t.attribution IS DISTINCT FROM excluded.attribution`,
 			p.Name, p.URL, p.Country, string(p.Type), p.Token, p.Direction, int64(p.Interval),
-			int(p.MaxTLP), jsonStrings(p.Circles), p.Attribution)
+			int(p.MaxTLP), directory.EncodeList(p.Circles), p.Attribution)
 		if err != nil {
 			return err
 		}
@@ -266,15 +265,6 @@ func (a *applier) checkParentCycle() error {
 	return firebreak.Errorf(firebreak.EINVALID, "organization %q: its parents form a cycle", name)
 }
 
-// jsonStrings renders a list as a JSON array (never null), as the list columns hold it.
-func jsonStrings(vs []string) string {
-	if vs == nil {
-		vs = []string{}
-	}
-	b, _ := json.Marshal(vs) // a []string always encodes
-	return string(b)
-}
-
 // Hub returns this hub's description; UUID and IdentityID are set from the first Open.
 func (s *Store) Hub(ctx context.Context) (firebreak.Hub, error) {
 	var h firebreak.Hub
@@ -308,32 +298,21 @@ func scanOrg(r pgx.Row) (firebreak.Organization, error) {
 		&atts, &affs, &domains); err != nil {
 		return o, err
 	}
-	if err := unmarshalList([]byte(domains), &o.Domains); err != nil {
+	if err := directory.DecodeList([]byte(domains), &o.Domains); err != nil {
 		return o, err
 	}
 	o.Type, o.Status = firebreak.OrgType(typ), firebreak.OrgStatus(status)
-	if err := unmarshalList([]byte(sectors), &o.Sectors); err != nil {
+	if err := directory.DecodeList([]byte(sectors), &o.Sectors); err != nil {
 		return o, err
 	}
 	var err error
 	if o.Attestations, err = directory.DecodeAttestations([]byte(atts)); err != nil {
 		return o, err
 	}
-	if err := unmarshalList([]byte(affs), &o.Affiliations); err != nil {
+	if err := directory.DecodeList([]byte(affs), &o.Affiliations); err != nil {
 		return o, err
 	}
 	return o, nil
-}
-
-// unmarshalList reads a stored JSON array, leaving v nil when it is empty.
-func unmarshalList[T any](b []byte, v *[]T) error {
-	if err := json.Unmarshal(b, v); err != nil {
-		return err
-	}
-	if len(*v) == 0 {
-		*v = nil
-	}
-	return nil
 }
 
 // Organizations returns every organisation, in the order they were created.
@@ -381,7 +360,7 @@ func scanUser(r pgx.Row) (firebreak.User, error) {
 	if err := r.Scan(&u.ID, &u.Name, &u.OrgID, &roles, &u.TokenHash); err != nil {
 		return u, err
 	}
-	if err := unmarshalList([]byte(roles), &u.Roles); err != nil {
+	if err := directory.DecodeList([]byte(roles), &u.Roles); err != nil {
 		return u, err
 	}
 	return u, nil
@@ -462,7 +441,7 @@ func (s *Store) Peers(ctx context.Context) ([]firebreak.Peer, error) {
 		p.Type = firebreak.OrgType(typ)
 		p.Interval = time.Duration(interval)
 		p.MaxTLP = firebreak.TLP(tlp)
-		if err := unmarshalList([]byte(circles), &p.Circles); err != nil {
+		if err := directory.DecodeList([]byte(circles), &p.Circles); err != nil {
 			return nil, mapErr(err, "cannot read peers")
 		}
 		out = append(out, p)

@@ -106,8 +106,8 @@ func (a *applier) apply(d firebreak.Directory) error {
 				OR attestations IS NOT excluded.attestations OR affiliations IS NOT excluded.affiliations
 				OR domains IS NOT excluded.domains`,
 			stix.DeriveID("identity", hubUUID, "organization:"+o.Name), o.Name, o.Country,
-			string(o.Type), jsonStrings(o.Sectors), string(o.Status),
-			directory.EncodeAttestations(o.Attestations), directory.EncodeAffiliations(o.Affiliations), jsonStrings(directory.NormalDomains(o.Domains)))
+			string(o.Type), directory.EncodeList(o.Sectors), string(o.Status),
+			directory.EncodeAttestations(o.Attestations), directory.EncodeAffiliations(o.Affiliations), directory.EncodeList(directory.NormalDomains(o.Domains)))
 		if err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func (a *applier) apply(d firebreak.Directory) error {
 				token_hash = coalesce(excluded.token_hash, token_hash)
 			WHERE org_id IS NOT excluded.org_id OR roles IS NOT excluded.roles
 				OR (excluded.token_hash IS NOT NULL AND token_hash IS NOT excluded.token_hash)`,
-			u.Name, org, jsonStrings(roles), token)
+			u.Name, org, directory.EncodeList(roles), token)
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (a *applier) apply(d firebreak.Directory) error {
 				OR max_tlp IS NOT excluded.max_tlp OR circles IS NOT excluded.circles
 				OR attribution IS NOT excluded.attribution`,
 			p.Name, p.URL, p.Country, string(p.Type), p.Token, p.Direction, int64(p.Interval),
-			int(p.MaxTLP), jsonStrings(p.Circles), p.Attribution)
+			int(p.MaxTLP), directory.EncodeList(p.Circles), p.Attribution)
 		if err != nil {
 			return err
 		}
@@ -302,31 +302,20 @@ func scanOrg(r scanner) (firebreak.Organization, error) {
 		&atts, &affs, &domains); err != nil {
 		return o, err
 	}
-	if err := unmarshalList(domains, &o.Domains); err != nil {
+	if err := directory.DecodeList(domains, &o.Domains); err != nil {
 		return o, err
 	}
-	if err := unmarshalList(sectors, &o.Sectors); err != nil {
+	if err := directory.DecodeList(sectors, &o.Sectors); err != nil {
 		return o, err
 	}
 	var err error
 	if o.Attestations, err = directory.DecodeAttestations(atts); err != nil {
 		return o, err
 	}
-	if err := unmarshalList(affs, &o.Affiliations); err != nil {
+	if err := directory.DecodeList(affs, &o.Affiliations); err != nil {
 		return o, err
 	}
 	return o, nil
-}
-
-// unmarshalList reads a stored JSON array, leaving v nil when it is empty.
-func unmarshalList[T any](b []byte, v *[]T) error {
-	if err := json.Unmarshal(b, v); err != nil {
-		return err
-	}
-	if len(*v) == 0 {
-		*v = nil
-	}
-	return nil
 }
 
 // Organizations returns every organisation, in the order they were created.
@@ -374,7 +363,7 @@ func scanUser(r scanner) (firebreak.User, error) {
 	if err := r.Scan(&u.ID, &u.Name, &u.OrgID, &roles, &u.TokenHash); err != nil {
 		return u, err
 	}
-	if err := unmarshalList(roles, &u.Roles); err != nil {
+	if err := directory.DecodeList(roles, &u.Roles); err != nil {
 		return u, err
 	}
 	return u, nil
@@ -423,7 +412,7 @@ func (s *Store) Circles(ctx context.Context) ([]firebreak.Circle, error) {
 		if c.Rules, err = directory.DecodeRules(rules); err != nil {
 			return nil, mapErr(err, "cannot read circles")
 		}
-		if err := unmarshalList(members, &c.Members); err != nil {
+		if err := directory.DecodeList(members, &c.Members); err != nil {
 			return nil, mapErr(err, "cannot read circles")
 		}
 		slices.Sort(c.Members)
@@ -455,7 +444,7 @@ func (s *Store) Peers(ctx context.Context) ([]firebreak.Peer, error) {
 		}
 		p.Interval = time.Duration(interval)
 		p.MaxTLP = firebreak.TLP(tlp)
-		if err := unmarshalList(circles, &p.Circles); err != nil {
+		if err := directory.DecodeList(circles, &p.Circles); err != nil {
 			return nil, mapErr(err, "cannot read peers")
 		}
 		out = append(out, p)
