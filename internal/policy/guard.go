@@ -391,14 +391,9 @@ func collectionsOf(p *firebreak.Principal, hub firebreak.Hub) []firebreak.Collec
 
 // Collection finds one of the caller's collections by id or alias (ENOTFOUND otherwise).
 func (g *Guard) Collection(ctx context.Context, idOrAlias string) (firebreak.Collection, error) {
-	cs, err := g.Collections(ctx)
+	p, d, err := g.caller(ctx)
 	if err != nil {
 		return firebreak.Collection{}, err
 	}
-	for _, c := range cs {
-		if c.ID == idOrAlias || c.Alias == idOrAlias {
-			return c, nil
-		}
-	}
-	return firebreak.Collection{}, firebreak.Errorf(firebreak.ENOTFOUND, "no collection %q", idOrAlias)
+	return findCollection(p, d, idOrAlias)
 }
