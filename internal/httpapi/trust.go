@@ -155,11 +155,14 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var head struct {
+		Type    string          `json:"type"`
 		Objects json.RawMessage `json:"objects"`
 	}
 	_ = json.Unmarshal(body, &head)
 	var drafts [][]byte
-	if head.Objects != nil {
+	// An envelope has no type and a bundle's is "bundle"; any other body is one object,
+	// whatever its own "objects" property holds (observed-data's deprecated object map).
+	if head.Objects != nil && (head.Type == "" || head.Type == "bundle") {
 		objs, err := stix.SplitObjects(body)
 		if err != nil {
 			return err
