@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stored"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -62,22 +63,14 @@ func (s *Store) ContactNames(ctx context.Context) ([]string, error) {
 	return out, mapErr(rows.Err(), "cannot read contacts")
 }
 
-// introductionRow is what the body column holds: the embedded store's encoding.
-type introductionRow struct {
-	firebreak.Introduction
-	Requester     int64  `json:"requester"`
-	RequesterUser string `json:"requester_user"`
-	Provider      int64  `json:"provider"`
-}
-
 // PutIntroduction creates or replaces an introduction.
 func (s *Store) PutIntroduction(ctx context.Context, in firebreak.Introduction, audit ...[]byte) error {
 	if in.ID == "" {
 		return firebreak.Errorf(firebreak.EINVALID, "introduction: id is empty")
 	}
-	body, err := json.Marshal(introductionRow{Introduction: in, Requester: in.Requester, RequesterUser: in.RequesterUser, Provider: in.Provider})
+	body, err := stored.EncodeIntroduction(in)
 	if err != nil {
-		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store the introduction")
+		return err
 	}
 	return s.inTx(ctx, "cannot store the introduction", audit, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO introductions (id, requester, provider, created, body) VALUES ($1, $2, $3, $4, $5)
@@ -86,23 +79,13 @@ func (s *Store) PutIntroduction(ctx context.Context, in firebreak.Introduction, 
 	})
 }
 
-func decodeIntroduction(body []byte) (firebreak.Introduction, error) {
-	var row introductionRow
-	if err := json.Unmarshal(body, &row); err != nil {
-		return firebreak.Introduction{}, firebreak.Wrap(firebreak.EINTERNAL, err, "a stored introduction cannot be read")
-	}
-	in := row.Introduction
-	in.Requester, in.RequesterUser, in.Provider = row.Requester, row.RequesterUser, row.Provider
-	return in, nil
-}
-
 // Introduction returns one introduction (ENOTFOUND).
 func (s *Store) Introduction(ctx context.Context, id string) (firebreak.Introduction, error) {
 	var body []byte
 	if err := s.pool.QueryRow(ctx, `SELECT body FROM introductions WHERE id = $1`, id).Scan(&body); err != nil {
 		return firebreak.Introduction{}, mapRead(err, fmt.Sprintf("no introduction %q", id), "cannot read the introduction")
 	}
-	return decodeIntroduction(body)
+	return stored.DecodeIntroduction(body)
 }
 
 // Introductions returns the introductions with the given requester or provider (0
@@ -120,7 +103,7 @@ func (s *Store) Introductions(ctx context.Context, requester, provider int64) ([
 		if err := rows.Scan(&body); err != nil {
 			return nil, mapErr(err, "cannot read introductions")
 		}
-		in, err := decodeIntroduction(body)
+		in, err := stored.DecodeIntroduction(body)
 		if err != nil {
 			return nil, err
 		}

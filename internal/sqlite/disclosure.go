@@ -2,21 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stored"
 )
-
-// disclosureRow is what the body column holds: the request with the fields its JSON form
-// leaves to columns.
-type disclosureRow struct {
-	firebreak.DisclosureRequest
-	Requester     int64  `json:"requester"`
-	RequesterUser string `json:"requester_user"`
-	Provider      int64  `json:"provider"`
-}
 
 // PutDisclosure creates or replaces a request and appends its audit entries, in one
 // transaction.
@@ -24,9 +15,9 @@ func (s *Store) PutDisclosure(ctx context.Context, r firebreak.DisclosureRequest
 	if r.ID == "" {
 		return firebreak.Errorf(firebreak.EINVALID, "disclosure request: id is empty")
 	}
-	body, err := json.Marshal(disclosureRow{DisclosureRequest: r, Requester: r.Requester, RequesterUser: r.RequesterUser, Provider: r.Provider})
+	body, err := stored.EncodeDisclosure(r)
 	if err != nil {
-		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store the disclosure request")
+		return err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -50,23 +41,13 @@ func (s *Store) PutDisclosure(ctx context.Context, r firebreak.DisclosureRequest
 	return nil
 }
 
-func decodeDisclosure(body []byte) (firebreak.DisclosureRequest, error) {
-	var row disclosureRow
-	if err := json.Unmarshal(body, &row); err != nil {
-		return firebreak.DisclosureRequest{}, firebreak.Wrap(firebreak.EINTERNAL, err, "a stored disclosure request cannot be read")
-	}
-	r := row.DisclosureRequest
-	r.Requester, r.RequesterUser, r.Provider = row.Requester, row.RequesterUser, row.Provider
-	return r, nil
-}
-
 // Disclosure returns one request.
 func (s *Store) Disclosure(ctx context.Context, id string) (firebreak.DisclosureRequest, error) {
 	var body []byte
 	if err := s.r.QueryRowContext(ctx, `SELECT body FROM disclosures WHERE id = ?`, id).Scan(&body); err != nil {
 		return firebreak.DisclosureRequest{}, mapRead(err, fmt.Sprintf("no disclosure request %q", id), "cannot read the disclosure request")
 	}
-	return decodeDisclosure(body)
+	return stored.DecodeDisclosure(body)
 }
 
 // Disclosures returns the requests f selects, oldest first.
@@ -97,7 +78,7 @@ func (s *Store) Disclosures(ctx context.Context, f firebreak.DisclosureFilter) (
 		if err := rows.Scan(&body); err != nil {
 			return nil, mapErr(err, "cannot read disclosure requests")
 		}
-		r, err := decodeDisclosure(body)
+		r, err := stored.DecodeDisclosure(body)
 		if err != nil {
 			return nil, err
 		}
