@@ -40,7 +40,7 @@ func TestHubRolesCountInTheOperatorOrganisationOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	guard := policy.NewGuard(store, policy.Options{Auditor: audit.New(store)})
-	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard, Disclosures: guard, Audit: store}).Handler())
+	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard, Disclosures: guard, Audit: guard}).Handler())
 	t.Cleanup(srv.Close)
 	tests := []struct {
 		name, token string

@@ -42,7 +42,8 @@ type Config struct {
 	People People
 	// Matcher serves POST /v1/match; nil disables it.
 	Matcher Matcher
-	// Audit serves the audit log to auditors; nil disables it.
+	// Audit serves the audit log to auditors; nil disables it. The policy guard implements
+	// it and serves the hub's auditors and admins only.
 	Audit interface {
 		AuditEntries(ctx context.Context, after int64, limit int) ([]firebreak.AuditEntry, error)
 		AuditCheckpoints(ctx context.Context) ([]firebreak.AuditCheckpoint, error)
