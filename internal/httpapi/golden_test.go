@@ -30,8 +30,8 @@ const (
 	tokBob   = "bob-token-0123456789ab"
 )
 
-// newTestServer serves a fresh hub with two vetted organisations.
-func newTestServer(t *testing.T) *httptest.Server {
+// openStore opens a fresh embedded store, closed when the test ends, with d applied.
+func openStore(t *testing.T, d firebreak.Directory) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
@@ -39,7 +39,16 @@ func newTestServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	err = store.Apply(ctx, firebreak.Directory{
+	if err := store.Apply(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// newTestServer serves a fresh hub with two vetted organisations.
+func newTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	store := openStore(t, firebreak.Directory{
 		Hub: firebreak.Hub{Name: "Test hub", Country: "US", Operator: "CERT"},
 		Organizations: []firebreak.DeclaredOrganization{
 			{Name: "CERT", Country: "US", Type: firebreak.TypeCERT, Status: firebreak.OrgVetted},
@@ -52,9 +61,6 @@ func newTestServer(t *testing.T) *httptest.Server {
 		},
 		Circles: []firebreak.DeclaredCircle{{Name: "energy", Members: []string{"Acme"}}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	guard := policy.NewGuard(store, policy.Options{DefaultTLP: firebreak.TLPAmber})
 	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard, Apply: guard.ApplyDirectory, MaxContentLength: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -9,21 +8,14 @@ import (
 	"github.com/firebreak/firebreak"
 	"github.com/firebreak/firebreak/internal/audit"
 	"github.com/firebreak/firebreak/internal/policy"
-	"github.com/firebreak/firebreak/internal/sqlite"
 )
 
 // TestHubRolesCountInTheOperatorOrganisationOnly: the audit log and the metrics answer
 // an auditor of a member organisation as they answer any member; the auditor of the
 // operator organisation reads them.
 func TestHubRolesCountInTheOperatorOrganisationOnly(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	role := func(r firebreak.Role) []firebreak.Role { return []firebreak.Role{r} }
-	err = store.Apply(ctx, firebreak.Directory{
+	store := openStore(t, firebreak.Directory{
 		Hub: firebreak.Hub{Name: "Test hub", Country: "US", Operator: "CERT"},
 		Organizations: []firebreak.DeclaredOrganization{
 			{Name: "CERT", Country: "US", Type: firebreak.TypeCERT, Status: firebreak.OrgVetted},
@@ -36,9 +28,6 @@ func TestHubRolesCountInTheOperatorOrganisationOnly(t *testing.T) {
 			{Name: "oscar", Organization: "Acme", Roles: role(firebreak.RoleOperator), TokenHash: firebreak.HashToken("acme-operator-token-012")},
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	guard := policy.NewGuard(store, policy.Options{Auditor: audit.New(store)})
 	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard, Disclosures: guard, Audit: guard}).Handler())
 	t.Cleanup(srv.Close)

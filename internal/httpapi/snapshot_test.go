@@ -25,20 +25,11 @@ func (c *epochCounter) Epoch(ctx context.Context) (int64, error) {
 // TestTAXIIReadsLoadTheDirectoryOnce: a TAXII read authenticates, resolves its
 // collection and reads through the guard with one look at the directory's epoch.
 func TestTAXIIReadsLoadTheDirectoryOnce(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	err = store.Apply(ctx, firebreak.Directory{
+	store := openStore(t, firebreak.Directory{
 		Hub:           firebreak.Hub{Name: "Test hub", Country: "US", Operator: "CERT"},
 		Organizations: []firebreak.DeclaredOrganization{{Name: "CERT", Country: "US", Type: firebreak.TypeCERT, Status: firebreak.OrgVetted}, {Name: "Acme", Country: "US", Type: firebreak.TypePrivate, Status: firebreak.OrgVetted}},
 		Users:         []firebreak.DeclaredUser{{Name: "alice", Organization: "Acme", Roles: []firebreak.Role{firebreak.RoleAnalyst}, TokenHash: firebreak.HashToken(tokAlice)}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	counter := &epochCounter{Store: store}
 	guard := policy.NewGuard(counter, policy.Options{})
 	srv := httptest.NewServer(New(Config{Objects: guard, Auth: guard}).Handler())
