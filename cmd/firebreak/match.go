@@ -111,10 +111,14 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				if errors.Is(err, io.EOF) {
 					return nil
 				}
-				if err != nil {
+				if lerr := (*match.LineError)(nil); errors.As(err, &lerr) {
 					bar.finish()
-					fmt.Fprintf(stderr, "%s: %v\n", f, err) // a bad line is reported and skipped
+					fmt.Fprintf(stderr, "%s: %s\n", f, lerr.Error()) // a bad line is reported and skipped
 					continue
+				}
+				if err != nil {
+					// Any other error is the reader's for good: every later call returns it.
+					return fmt.Errorf("%s: %w", f, err)
 				}
 				lines++
 				bar.add(0, 1)

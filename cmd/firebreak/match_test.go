@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/firebreak/firebreak/internal/policy"
 	"github.com/firebreak/firebreak/internal/stix"
 	"github.com/firebreak/firebreak/internal/taxiiclient"
 )
@@ -114,5 +118,56 @@ func TestMatchWithHashedSet(t *testing.T) {
 	got := strings.Count(out, "indicator--"+uuidN(21))
 	if got != 2 || strings.Contains(out, uuidN(23)) || !strings.Contains(errOut, "1 indicators") {
 		t.Errorf("hits:\n%s\n%s", out, errOut)
+	}
+}
+
+// failingReader yields its data, then fails with err on every later read.
+type failingReader struct {
+	data string
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.data == "" {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestMatchReaderFailure checks that match skips a bad line but stops at an error that
+// the log reader returns for good (an unreadable input, a --path it cannot use), instead
+// of reporting it again and again without end.
+func TestMatchReaderFailure(t *testing.T) {
+	dir := t.TempDir()
+	set, err := json.Marshal(policy.HashedSet{Format: policy.SetFormat, Key: make([]byte, 16)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(dir+"/set.json", set, 0o600)
+	tests := []struct {
+		name  string
+		stdin io.Reader
+		args  []string
+		want  string
+	}{
+		{"unreadable input", &failingReader{data: "198.51.100.7\nnot a value\n", err: errors.New("disk on fire")}, nil, "disk on fire"},
+		{"unusable path", strings.NewReader("198.51.100.7\n"), []string{"--path", "nonsense"}, "nonsense"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"match", "--set", dir + "/set.json", "--format", "lines"}, tt.args...)
+			done := make(chan error, 1)
+			go func() { done <- run(context.Background(), append(args, "-"), tt.stdin, io.Discard, io.Discard) }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("match: error %v, want one that mentions %q", err, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("match did not end after the reader failed for good")
+			}
+		})
 	}
 }
