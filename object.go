@@ -110,6 +110,21 @@ type Page struct {
 	Next Cursor
 }
 
+// PageOf makes the page a store returns from objs, the versions it read in the hub's
+// order from after on, at most limit+1 of them: the first limit versions, More when there
+// was one beyond them, and Next the position of the last version returned (after when
+// none is).
+func PageOf(objs []Object, limit int, after Cursor) Page {
+	p := Page{Objects: objs, Next: after}
+	if len(objs) > limit {
+		p.Objects, p.More = objs[:limit], true
+	}
+	if len(p.Objects) > 0 {
+		p.Next = CursorOf(p.Objects[len(p.Objects)-1])
+	}
+	return p
+}
+
 // Visibility is what a reader may see, computed by the policy guard from the pure
 // decision function and applied by stores inside the query, so that paging stays right.
 type Visibility struct {

@@ -436,15 +436,7 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 	if err := rows.Err(); err != nil {
 		return page, mapErr(err, "cannot read objects")
 	}
-	if len(objs) > limit {
-		objs = objs[:limit]
-		page.More = true
-	}
-	page.Objects = objs
-	if len(objs) > 0 {
-		page.Next = firebreak.CursorOf(objs[len(objs)-1])
-	}
-	return page, nil
+	return firebreak.PageOf(objs, limit, f.After), nil
 }
 
 // Delete removes the versions of id that provider provided and that match versions and
