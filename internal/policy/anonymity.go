@@ -47,14 +47,8 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 		}
 		sc.contacts, sc.epoch, rebuild = names, d.epoch, true
 	}
-	for {
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			Types: []string{"identity"}, After: sc.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, NoWait: true})
-		if err != nil {
-			sc.s = nil // the contacts may have changed: rebuild on the next call
-			return nil, err
-		}
-		for _, o := range page.Objects {
+	err := g.follow(ctx, "identity", firebreak.VersionFilter{All: true}, &sc.after, func(objs []firebreak.Object) {
+		for _, o := range objs {
 			var id struct {
 				Name          string `json:"name"`
 				IdentityClass string `json:"identity_class"`
@@ -64,12 +58,10 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 				rebuild = true
 			}
 		}
-		if len(page.Objects) > 0 {
-			sc.after = page.Next
-		}
-		if !page.More {
-			break
-		}
+	})
+	if err != nil {
+		sc.s = nil // the contacts may have changed: rebuild on the next call
+		return nil, err
 	}
 	if rebuild || sc.s == nil {
 		sc.s = scrub.New(append(slices.Clone(sc.contacts), sc.individuals...))

@@ -48,14 +48,9 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 		ix.m = match.NewMatcher()
 		ix.m.SetClock(g.opts.Clock.Now)
 	}
-	for {
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			Types: []string{"indicator"}, After: ix.after, Limit: 1000, NoWait: true})
-		if err != nil {
-			return nil, err
-		}
-		inds := make([]match.Indicator, 0, len(page.Objects))
-		for _, o := range page.Objects {
+	err := g.follow(ctx, "indicator", firebreak.VersionFilter{}, &ix.after, func(objs []firebreak.Object) {
+		inds := make([]match.Indicator, 0, len(objs))
+		for _, o := range objs {
 			if ind, ok := match.IndicatorFromSTIX(o.Raw, o.Seq); ok {
 				inds = append(inds, ind)
 			}
@@ -63,13 +58,11 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 		if len(inds) > 0 {
 			ix.m.Update(inds...) // patterns were checked at ingest; a failure only leaves one out
 		}
-		if len(page.Objects) > 0 {
-			ix.after = page.Next
-		}
-		if !page.More {
-			return ix.m, nil
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
+	return ix.m, nil
 }
 
 // MaxMatchObservables caps one match request.

@@ -60,13 +60,8 @@ func (g *Guard) sightingsOf(ctx context.Context, indicator string) ([]string, er
 	if s.of == nil {
 		s.of = map[string]map[string]bool{}
 	}
-	for {
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			Types: []string{"sighting"}, After: s.after, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, NoWait: true})
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Objects {
+	err := g.follow(ctx, "sighting", firebreak.VersionFilter{All: true}, &s.after, func(objs []firebreak.Object) {
+		for _, o := range objs {
 			var v struct {
 				Of string `json:"sighting_of_ref"`
 			}
@@ -78,12 +73,9 @@ func (g *Guard) sightingsOf(ctx context.Context, indicator string) ([]string, er
 			}
 			s.of[v.Of][o.ID] = true
 		}
-		if len(page.Objects) > 0 {
-			s.after = page.Next
-		}
-		if !page.More {
-			break
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, 0, len(s.of[indicator]))
 	for id := range s.of[indicator] {
