@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
+
 	"strings"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/migration"
 	"github.com/firebreak/firebreak/internal/stix"
 )
 
@@ -23,41 +21,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order, checking that they are numbered
-// 1, 2, 3, ... without gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", base)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %d", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFiles, "migrations") }
 
 // SchemaVersion is the schema version this binary's migrations reach.
 func SchemaVersion() int {
@@ -91,7 +56,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // migrateOne applies the next migration, if any; done reports that none was left.
-func migrateOne(ctx context.Context, db *sql.DB, ms []migration) (done bool, err error) {
+func migrateOne(ctx context.Context, db *sql.DB, ms []migration.Migration) (done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, mapErr(err, "cannot migrate the database")
@@ -111,12 +76,12 @@ func migrateOne(ctx context.Context, db *sql.DB, ms []migration) (done bool, err
 		return true, nil
 	}
 	m := ms[v]
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return false, mapErr(fmt.Errorf("migration %s: %w", m.name, err), "cannot migrate the database")
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, mapErr(fmt.Errorf("migration %s: %w", m.Name, err), "cannot migrate the database")
 	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO meta (key, value) VALUES ('schema_version', ?)
-		 ON CONFLICT (key) DO UPDATE SET value = excluded.value`, m.version); err != nil {
+		 ON CONFLICT (key) DO UPDATE SET value = excluded.value`, m.Version); err != nil {
 		return false, mapErr(err, "cannot migrate the database")
 	}
 	if err := tx.Commit(); err != nil {

@@ -24,7 +24,7 @@ func TestUpgradeKeepsObjects(t *testing.T) {
 	}
 	for _, q := range []string{
 		`CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT`,
-		ms[0].sql,
+		ms[0].SQL,
 		`INSERT INTO meta (key, value) VALUES ('schema_version', 1)`,
 		`INSERT INTO hub (id, uuid) VALUES (1, '6f1c7a2e-4b1d-4c8e-9a51-0d2e3f4a5b6c')`,
 		`INSERT INTO organizations (id, identity_id, name, country, type, sectors, status)
