@@ -72,7 +72,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		Disclosures:      guard,
 		People:           guard,
 		Matcher:          guard,
-		Audit:            store,
+		Audit:            guard,
 		Apply:            guard.ApplyDirectory,
 		MaxContentLength: c.MaxContentLength,
 		Limits:           c.limits(),
