@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -400,5 +402,45 @@ func TestSyncCommand(t *testing.T) {
 	}
 	if _, _, err := cli(t, "", "sync", "--peer", "nobody", "--data", th.us.Data); err == nil {
 		t.Errorf("syncing an unknown peer succeeded")
+	}
+}
+
+// TestSyncCommandFailure checks that a peer sync that fails is reported with the safe
+// message of its error, not the transport's text beneath it (unless FIREBREAK_DEBUG asks),
+// and that the command then fails.
+func TestSyncCommandFailure(t *testing.T) {
+	dir := t.TempDir()
+	decl := filepath.Join(dir, "hub.json")
+	os.WriteFile(decl, []byte(`{
+  "hub": {"name": "US national hub", "country": "US", "operator": "US CERT"},
+  "organizations": [
+    {"name": "US CERT", "country": "US", "type": "cert", "status": "vetted"},
+    {"name": "far-hub", "country": "CA", "type": "cert", "status": "vetted"}
+  ],
+  "peers": [{"name": "far-hub", "url": "http://127.0.0.1:1/api/", "country": "CA", "type": "cert", "direction": "pull", "max_tlp": "green"}]
+}`), 0o600)
+	data := filepath.Join(dir, "data")
+	if _, _, err := cli(t, "", "apply", "-f", decl, "--data", data); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	tests := []struct {
+		debug     string
+		wantCause bool
+	}{
+		{"", false},
+		{"1", true},
+	}
+	for _, tt := range tests {
+		t.Setenv("FIREBREAK_DEBUG", tt.debug)
+		out, _, err := cli(t, "", "sync", "--data", data)
+		if err == nil || exitCode(err) != 1 {
+			t.Errorf("debug %q: sync of an unreachable peer: err %v, want exit status 1", tt.debug, err)
+		}
+		if !strings.Contains(out, "far-hub: failed") || !strings.Contains(out, "could not be reached") {
+			t.Errorf("debug %q: sync printed %q, want the peer's failure", tt.debug, out)
+		}
+		if got := strings.Contains(out, "dial tcp"); got != tt.wantCause {
+			t.Errorf("debug %q: sync printed %q: shows the cause %v, want %v", tt.debug, out, got, tt.wantCause)
+		}
 	}
 }

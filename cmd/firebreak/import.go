@@ -75,7 +75,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			}
 			fileErrs++
 			bar.finish()
-			fmt.Fprintf(stderr, "%s: %v\n", f, err)
+			fmt.Fprintf(stderr, "%s: %s\n", f, shownText(err))
 		}
 	}
 	bar.finish()

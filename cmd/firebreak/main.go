@@ -58,7 +58,7 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "firebreak:", errorText(err, os.Getenv("FIREBREAK_DEBUG") == "1"))
+			fmt.Fprintln(os.Stderr, "firebreak:", shownText(err))
 		}
 		os.Exit(exitCode(err))
 	}
@@ -117,6 +117,10 @@ func exitCode(err error) int {
 	}
 	return 1
 }
+
+// shownText is errorText as the CLI prints it, for the error a command ends with and for
+// those it reports and goes on from (a file, a peer): debug when FIREBREAK_DEBUG=1.
+func shownText(err error) string { return errorText(err, os.Getenv("FIREBREAK_DEBUG") == "1") }
 
 // errorText is what the CLI prints for an error: its text with each firebreak.Error cut
 // down to its client-safe message, so that driver, SQL and decoder text stays out of the

@@ -45,7 +45,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		bar.finish()
 		if err != nil {
 			failed++
-			fmt.Fprintf(stdout, "%s: failed after %d in, %d out: %v\n", p.Name, res.In, res.Out, err)
+			fmt.Fprintf(stdout, "%s: failed after %d in, %d out: %s\n", p.Name, res.In, res.Out, shownText(err))
 			continue
 		}
 		if res.Busy {
