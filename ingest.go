@@ -7,6 +7,17 @@ import "time"
 // fractional digits, so that such versions sort as text in time order.
 const AddedLayout = "2006-01-02T15:04:05.000000Z"
 
+// CheckIngestItems refuses (EINVALID) a batch in which an item lacks its id, its type or
+// the object itself: a store takes the batch whole or not at all.
+func CheckIngestItems(items []IngestItem) error {
+	for i, it := range items {
+		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
+			return Errorf(EINVALID, "item %d: id, type and the object itself are required", i+1)
+		}
+	}
+	return nil
+}
+
 // IngestPlan is what one Ingest call does with each item, decided the same way on every
 // store from the versions it already holds of the items' ids.
 type IngestPlan struct {

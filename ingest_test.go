@@ -96,3 +96,25 @@ func TestExpiryMicros(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckIngestItems(t *testing.T) {
+	good := IngestItem{ID: "indicator--1", Type: "indicator", Raw: []byte(`{}`)}
+	noID, noType, noRaw := good, good, good
+	noID.ID, noType.Type, noRaw.Raw = "", "", nil
+	tests := []struct {
+		name  string
+		items []IngestItem
+		code  string
+	}{
+		{"none", nil, ""},
+		{"whole", []IngestItem{good, good}, ""},
+		{"no id", []IngestItem{good, noID}, EINVALID},
+		{"no type", []IngestItem{noType}, EINVALID},
+		{"no object", []IngestItem{noRaw}, EINVALID},
+	}
+	for _, tc := range tests {
+		if got := ErrorCode(CheckIngestItems(tc.items)); got != tc.code {
+			t.Errorf("%s: CheckIngestItems code %q, want %q", tc.name, got, tc.code)
+		}
+	}
+}

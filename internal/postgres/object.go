@@ -29,10 +29,8 @@ const defaultLimit = 1000
 // reserves its seqs and date added (ingest_reserve), takes any new policy ids, inserts
 // and commits. Readers never pass a reservation still in flight (see ingest_horizon).
 func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
-	for i, it := range items {
-		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
-			return nil, firebreak.Errorf(firebreak.EINVALID, "item %d: id, type and the object itself are required", i+1)
-		}
+	if err := firebreak.CheckIngestItems(items); err != nil {
+		return nil, err
 	}
 	if len(items) == 0 && len(audit) == 0 {
 		return []firebreak.IngestResult{}, nil

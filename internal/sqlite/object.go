@@ -37,10 +37,8 @@ func idHash(id string) int64 {
 // go back even when the clock does. The transaction is synced to disk before Ingest
 // returns.
 func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
-	for i, it := range items {
-		if it.ID == "" || it.Type == "" || len(it.Raw) == 0 {
-			return nil, firebreak.Errorf(firebreak.EINVALID, "item %d: id, type and the object itself are required", i+1)
-		}
+	if err := firebreak.CheckIngestItems(items); err != nil {
+		return nil, err
 	}
 	if len(items) == 0 && len(audit) == 0 {
 		return []firebreak.IngestResult{}, nil
