@@ -61,23 +61,38 @@ func formatUUID(u [16]byte) string {
 }
 
 // ValidID reports whether s has the form of a STIX identifier: "<type>--<uuid>", where the
-// type is 3 to 250 characters of a-z, 0-9 and hyphens and the UUID has the 8-4-4-4-12
-// hexadecimal form (either case, as the OASIS schemas accept).
+// type has the form ValidType checks and the UUID the form ValidUUID checks. Validation of
+// a submitted object is stricter (the type must be a valid type name, the UUID carry an
+// RFC 9562 version and variant); this is the check for ids that only look objects up.
 func ValidID(s string) bool {
 	i := len(s) - 38
-	if i < 3 || i > 250 || s[i] != '-' || s[i+1] != '-' {
+	return i >= 0 && s[i] == '-' && s[i+1] == '-' && ValidType(s[:i]) && ValidUUID(s[i+2:])
+}
+
+// ValidType reports whether s has the form of a STIX object type: 3 to 250 characters of
+// a-z, 0-9 and hyphens.
+func ValidType(s string) bool {
+	if len(s) < 3 || len(s) > 250 {
 		return false
 	}
-	for j := 0; j < i; j++ {
-		c := s[j]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
 			return false
 		}
 	}
-	u := s[i+2:]
-	for j := 0; j < 36; j++ {
-		c := u[j]
-		switch j {
+	return true
+}
+
+// ValidUUID reports whether s has the 8-4-4-4-12 hexadecimal form of a UUID, in either
+// case (as the OASIS schemas accept).
+func ValidUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
 		case 8, 13, 18, 23:
 			if c != '-' {
 				return false

@@ -51,6 +51,32 @@ func TestValidID(t *testing.T) {
 	}
 }
 
+func TestValidTypeAndUUID(t *testing.T) {
+	for _, tt := range []struct {
+		in        string
+		typ, uuid bool
+	}{
+		{"indicator", true, false},
+		{"x-mitre-tactic", true, false},
+		{"ab", false, false},
+		{strings.Repeat("a", 250), true, false},
+		{strings.Repeat("a", 251), false, false},
+		{"Indicator", false, false},
+		{"8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", true, true},
+		{"8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", false, true},
+		{"8e2e2d2b-17d4-4cbf-938f98ee46b3cd3f0", true, false},
+		{"8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3g", true, false},
+		{"", false, false},
+	} {
+		if got := ValidType(tt.in); got != tt.typ {
+			t.Errorf("ValidType(%q) = %v, want %v", tt.in, got, tt.typ)
+		}
+		if got := ValidUUID(tt.in); got != tt.uuid {
+			t.Errorf("ValidUUID(%q) = %v, want %v", tt.in, got, tt.uuid)
+		}
+	}
+}
+
 func TestMarkingDefinitionHasOneVersion(t *testing.T) {
 	o, err := Parse([]byte(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--62fd3f9b-15f3-4ebc-802c-91fce9536bcf","created":"2021-03-13T20:09:20.886268Z","modified":"2021-12-01T16:19:51.601791Z","definition_type":"statement","definition":{"statement":"BSD-3-Clause"}}`))
 	if err != nil {

@@ -1167,20 +1167,8 @@ func checkID(s string) (string, string) {
 // rewrites an id, so a case-changed copy is another object, exactly as for any consumer
 // that does not normalise case.
 func validUUID(u string) bool {
-	if len(u) != 36 {
+	if !ValidUUID(u) {
 		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := u[i]
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return false
-			}
-			continue
-		}
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
 	}
 	if ver := u[14]; ver < '1' || ver > '8' {
 		return false

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
 )
 
 // Endpoint names the TAXII endpoints that take query parameters; each takes its own set.
@@ -96,12 +97,12 @@ func ParseQuery(q url.Values, e Endpoint, lim Limits) (firebreak.ObjectFilter, e
 	}
 	var err error
 	if allowed&pID != 0 {
-		if f.IDs, err = list(q, "match[id]", lim, validID); err != nil {
+		if f.IDs, err = list(q, "match[id]", lim, stix.ValidID); err != nil {
 			return f, err
 		}
 	}
 	if allowed&pType != 0 {
-		if f.Types, err = list(q, "match[type]", lim, validType); err != nil {
+		if f.Types, err = list(q, "match[type]", lim, stix.ValidType); err != nil {
 			return f, err
 		}
 	}
@@ -169,48 +170,9 @@ func list(q url.Values, name string, lim Limits, valid func(string) bool) ([]str
 	return out, nil
 }
 
-func validType(s string) bool {
-	if len(s) < 3 || len(s) > 250 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// validID accepts <type>--<uuid> with any UUID of the 8-4-4-4-12 hex form.
-func validID(s string) bool {
-	i := strings.Index(s, "--")
-	if i < 0 || !validType(s[:i]) {
-		return false
-	}
-	return ValidUUID(s[i+2:])
-}
-
-// ValidUUID reports whether s has the 8-4-4-4-12 hexadecimal form.
-func ValidUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// ValidUUID reports whether s has the 8-4-4-4-12 hexadecimal form; it is stix.ValidUUID,
+// kept for the callers of this package's name.
+func ValidUUID(s string) bool { return stix.ValidUUID(s) }
 
 func validSpecVersion(s string) bool {
 	if len(s) > 16 {
