@@ -1,6 +1,7 @@
 package match
 
 import (
+	"cmp"
 	"encoding/hex"
 	"net/netip"
 	"slices"
@@ -274,16 +275,16 @@ func (pl *plan) dedupe() {
 		slices.SortFunc(pl.eq, func(a, b eqKey) int {
 			switch {
 			case a.fk.typ != b.fk.typ:
-				return cmpString(a.fk.typ, b.fk.typ)
+				return cmp.Compare(a.fk.typ, b.fk.typ)
 			case a.fk.path != b.fk.path:
-				return cmpString(a.fk.path, b.fk.path)
+				return cmp.Compare(a.fk.path, b.fk.path)
 			case a.raw != b.raw:
 				if a.raw {
 					return 1
 				}
 				return -1
 			}
-			return cmpString(a.key, b.key)
+			return cmp.Compare(a.key, b.key)
 		})
 		pl.eq = slices.Compact(pl.eq)
 	}
@@ -299,16 +300,6 @@ func (pl *plan) dedupe() {
 		})
 		pl.cidr = slices.Compact(pl.cidr)
 	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // normalizeTree gives the constants of a general pattern the spelling the matcher gives

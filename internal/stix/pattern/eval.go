@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -613,7 +614,7 @@ func compareNumber(v any, l Literal) (int, bool) {
 		return 0, false
 	}
 	if isInt && l.Kind == KindInt {
-		return cmpOrdered(vi, l.Int), true
+		return cmp.Compare(vi, l.Int), true
 	}
 	if isInt {
 		vf = float64(vi)
@@ -622,20 +623,10 @@ func compareNumber(v any, l Literal) (int, bool) {
 	if l.Kind == KindInt {
 		lf = float64(l.Int)
 	}
-	if math.IsNaN(vf) {
+	if math.IsNaN(vf) { // a constant is never NaN: cmp.Compare then agrees with < and >
 		return 0, false
 	}
-	return cmpOrdered(vf, lf), true
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(vf, lf), true
 }
 
 // timeOf reads a timestamp value (a string in RFC 3339 form).
