@@ -95,6 +95,10 @@ func TestCLIErrors(t *testing.T) {
 		{"export without org", []string{"export"}, 2, "--org"},
 		{"unknown flag", []string{"import", "--frobnicate", "x.json"}, 2, "frobnicate"},
 		{"flag value that does not parse", []string{"import", "--batch", "many", "x.json"}, 2, "batch"},
+		{"setting value that does not parse", []string{"serve", "--sightings-k", "many"}, 2, "sightings-k"},
+		{"config file that is not JSON", []string{"serve", "--config", configFile(t, `{"listen":`)}, 2, "not a complete JSON object"},
+		{"config file with an unknown setting", []string{"serve", "--config", configFile(t, `{"frobnicate":1}`)}, 2, `unknown setting "frobnicate"`},
+		{"config file with a bad duration", []string{"serve", "--config", configFile(t, `{"shutdown_timeout":"soon"}`)}, 2, `"soon" is not a duration`},
 		{"missing file", []string{"apply", "-f", "/nonexistent/hub.json", "--data", "/tmp/x"}, 1, "no such file"},
 		{"missing hashed set", []string{"match", "--set", "/nonexistent/set.json"}, 1, "no such file"},
 	}
@@ -110,12 +114,27 @@ func TestCLIErrors(t *testing.T) {
 			if !strings.Contains(err.Error()+stderr, tt.want) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
 			}
+			for _, leak := range []string{"unexpected end of JSON", "json: unknown field", "time: invalid duration"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error %q shows the decoder's text %q", err, leak)
+				}
+			}
 		})
 	}
 	out, _, err := cli(t, "", "version")
 	if err != nil || !strings.Contains(out, firebreak.Version) {
 		t.Errorf("version: %q %v", out, err)
 	}
+}
+
+// configFile writes a config file with content and returns its path.
+func configFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "firebreak.json")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestConfigSources(t *testing.T) {

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,11 +59,11 @@ type Duration time.Duration
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration must be a string such as \"30s\"")
+		return usageError("a duration must be a string such as \"30s\"")
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return err
+		return usageError(fmt.Sprintf("%q is not a duration such as \"30s\"", s))
 	}
 	*d = Duration(v)
 	return nil
@@ -185,7 +188,7 @@ func (s *settings) load() (Config, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("config file %s: %v", path, err)
+			return c, usageError(fmt.Sprintf("config file %s: %s", path, decodeProblem(b, err)))
 		}
 	}
 	set := map[string]bool{}
@@ -200,7 +203,7 @@ func (s *settings) load() (Config, error) {
 			continue
 		}
 		if err := c.set(cf.flag, v); err != nil {
-			return c, fmt.Errorf("%s: %v", source, err)
+			return c, usageError(fmt.Sprintf("%s: %v", source, err))
 		}
 	}
 	// "off" is how the file, the environment and the flag all say firebreak.ReviewOff.
@@ -208,6 +211,54 @@ func (s *settings) load() (Config, error) {
 		c.Review = firebreak.ReviewOff
 	}
 	return c, c.validate()
+}
+
+// decodeProblem says what is wrong with the config file b in the file's terms (where,
+// which setting), without the JSON decoder's own text.
+func decodeProblem(b []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var own usageError // a setting's own decoder says what is wrong in the file's terms
+	switch {
+	case errors.As(err, &own):
+		return string(own)
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("setting %q does not take a %s", typ.Field, typ.Value)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "not a complete JSON object"
+	}
+	if k := unknownSetting(b); k != "" {
+		return fmt.Sprintf("unknown setting %q (each is named as its flag, with _ for -)", k)
+	}
+	return "not a JSON object of settings"
+}
+
+// unknownSetting returns the first key of the object b that names no setting of Config,
+// compared as encoding/json compares them (without regard to case); "" when there is none
+// or b is not an object.
+func unknownSetting(b []byte) string {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(b, &keys) != nil {
+		return ""
+	}
+	t := reflect.TypeFor[Config]()
+	var unknown []string
+	for k := range keys {
+		known := false
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			known = known || strings.EqualFold(name, k)
+		}
+		if !known {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return ""
+	}
+	return slices.Min(unknown)
 }
 
 func (c *Config) set(name, v string) error {
