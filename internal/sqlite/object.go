@@ -53,55 +53,61 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		return nil, err
 	}
 
-	var lastSeq, maxAdded int64
-	if err := tx.QueryRowContext(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1`).
-		Scan(&lastSeq, &maxAdded); err != nil {
-		return nil, mapErr(err, "cannot store objects")
-	}
-	// Strictly after every earlier call: a reader that resumes with added_after a date
-	// it has seen then never skips a later call made within the same microsecond.
-	added := max(s.clock.Now().UnixMicro(), maxAdded+1)
-	addedTime := time.UnixMicro(added).UTC()
-
 	held, err := heldVersions(ctx, tx, items)
 	if err != nil {
 		return nil, err
 	}
 
 	plan := firebreak.PlanIngest(provider, items, held)
-	fresh := plan.Fresh
-	// Only the policies of versions actually stored are kept.
-	policies, err := policyIDs(ctx, tx, provider, items, fresh)
-	if err != nil {
-		return nil, err
-	}
-	plan.Place(provider, items, lastSeq+1, addedTime, policies)
-	results := plan.Results
-	rows := make([]any, 0, len(fresh)*insertColumns)
-	for _, i := range fresh {
-		it, o := items[i], results[i].Object
-		rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
-			provider, o.Policy, firebreak.ExpiryMicros(it.Expires), []byte(it.Raw))
-	}
-	stored := len(fresh)
-
-	if err := insertVersions(ctx, tx, rows, stored); err != nil {
-		return nil, err
-	}
-	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
-		return nil, err
-	}
-	if stored > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`,
-			lastSeq+int64(stored), added); err != nil {
+	if fresh := plan.Fresh; len(fresh) > 0 {
+		first, addedTime, err := s.reserve(ctx, tx, len(fresh))
+		if err != nil {
 			return nil, mapErr(err, "cannot store objects")
+		}
+		// Only the policies of versions actually stored are kept.
+		policies, err := policyIDs(ctx, tx, provider, items, fresh)
+		if err != nil {
+			return nil, err
+		}
+		plan.Place(provider, items, first, addedTime, policies)
+		added := addedTime.UnixMicro()
+		rows := make([]any, 0, len(fresh)*insertColumns)
+		for _, i := range fresh {
+			it, o := items[i], plan.Results[i].Object
+			rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
+				provider, o.Policy, firebreak.ExpiryMicros(it.Expires), []byte(it.Raw))
+		}
+		if err := insertVersions(ctx, tx, rows, len(fresh)); err != nil {
+			return nil, err
+		}
+		if err := insertExtras(ctx, tx, items, plan.Results, fresh); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
 	s.committed()
-	return results, nil
+	return plan.Results, nil
+}
+
+// reserve hands out n seqs, from the returned one on, and the date added for a write
+// transaction: the clock, but strictly after every earlier date added, so that a reader
+// that resumes with added_after a date it has seen never skips a later call made within
+// the same microsecond. The transaction holds the database's write lock, so no other
+// reservation comes between.
+func (s *Store) reserve(ctx context.Context, tx *sql.Tx, n int) (first int64, added time.Time, err error) {
+	var lastSeq, maxAdded int64
+	if err := tx.QueryRowContext(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1`).
+		Scan(&lastSeq, &maxAdded); err != nil {
+		return 0, time.Time{}, err
+	}
+	us := max(s.clock.Now().UnixMicro(), maxAdded+1)
+	if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`,
+		lastSeq+int64(n), us); err != nil {
+		return 0, time.Time{}, err
+	}
+	return lastSeq + 1, time.UnixMicro(us).UTC(), nil
 }
 
 // heldVersions returns the stored versions of the items' ids, by id and version key.

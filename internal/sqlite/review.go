@@ -81,31 +81,24 @@ func held(ctx context.Context, tx *sql.Tx, id, version string) (firebreak.HeldVe
 // Release takes a held version off the review list under its new policy.
 func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byte, audit ...[]byte) (firebreak.HeldVersion, error) {
 	return s.decide(ctx, id, version, func(tx *sql.Tx, h *firebreak.HeldVersion) error {
-		var pid int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO policies (provider, doc) VALUES (?, ?)
-			ON CONFLICT (provider, doc) DO UPDATE SET doc = excluded.doc RETURNING id`, h.Object.Provider, policyDoc).Scan(&pid)
+		pids, err := policyIDs(ctx, tx, h.Object.Provider, []firebreak.IngestItem{{PolicyDoc: policyDoc}}, []int{0})
+		if err != nil {
+			return err
+		}
+		pid := pids[string(policyDoc)]
+		// The version moves to a new seq and date added, as if it were stored now: a
+		// reader's cursor may have passed its old position while it was held.
+		seq, addedTime, err := s.reserve(ctx, tx, 1)
 		if err != nil {
 			return mapErr(err, "cannot release the version")
 		}
-		// The version moves to a new seq and date added, as if it were stored now: a
-		// reader's cursor may have passed its old position while it was held.
-		var lastSeq, maxAdded int64
-		if err := tx.QueryRowContext(ctx, `SELECT last_seq, max_added FROM ingest_state WHERE id = 1`).
-			Scan(&lastSeq, &maxAdded); err != nil {
-			return mapErr(err, "cannot release the version")
-		}
-		seq, added := lastSeq+1, max(s.clock.Now().UnixMicro(), maxAdded+1)
-		addedTime := time.UnixMicro(added).UTC()
 		o := &h.Object
 		if err := tx.QueryRowContext(ctx, `UPDATE objects SET seq = ?, added = ?, policy = ?,
 				version = CASE WHEN vkey = '' THEN ? ELSE version END
-			WHERE seq = ? RETURNING version`, seq, added, pid, addedTime.Format(firebreak.AddedLayout), o.Seq).Scan(&o.Version); err != nil {
+			WHERE seq = ? RETURNING version`, seq, addedTime.UnixMicro(), pid, addedTime.Format(firebreak.AddedLayout), o.Seq).Scan(&o.Version); err != nil {
 			return mapErr(err, "cannot release the version")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE variants SET seq = ? WHERE seq = ?`, seq, o.Seq); err != nil {
-			return mapErr(err, "cannot release the version")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`, seq, added); err != nil {
 			return mapErr(err, "cannot release the version")
 		}
 		o.Seq, o.Added, o.Policy = seq, addedTime, pid

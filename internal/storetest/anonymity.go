@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func RunAnonymity(t *testing.T, o Opener) {
 	}{
 		{"Variants", testVariants},
 		{"Review", testReview},
+		{"ReleaseSharesPolicies", testReleaseSharesPolicies},
 		{"Contacts", testContacts},
 		{"Introductions", testIntroductions},
 		{"DomainsAndReviewSetting", testDomainsAndReviewSetting},
@@ -27,6 +29,27 @@ func RunAnonymity(t *testing.T, o Opener) {
 			t.Parallel()
 			tc.fn(newFixture(t, o))
 		})
+	}
+}
+
+// testReleaseSharesPolicies checks that a release keeps one policy per distinct document
+// of a provider, as Ingest does, the empty document included.
+func testReleaseSharesPolicies(f *fixture) {
+	p := f.orgs("p")[0]
+	for i, doc := range [][]byte{nil, []byte(`{"tlp":"green"}`)} {
+		held := Item(fmt.Sprintf("indicator--00000000-0000-4000-8000-0000000000e%d", i), ts(1), "2.1", `{"held":true}`)
+		held.Held, held.StatusID = true, "status-1"
+		plain := Item(fmt.Sprintf("indicator--00000000-0000-4000-8000-0000000000f%d", i), ts(1), "2.1", "")
+		plain.PolicyDoc = doc
+		stored := f.ingest(p, held, plain)
+		rel, err := f.s.Release(f.ctx, held.ID, ts(1), doc)
+		if err != nil {
+			f.Errorf("Release under policy document %q: %v", doc, err)
+			continue
+		}
+		if got, want := rel.Object.Policy, stored[1].Object.Policy; got != want {
+			f.Errorf("released under policy document %q: policy %d, want %d (the policy Ingest keeps for that document)", doc, got, want)
+		}
 	}
 }
 
