@@ -75,7 +75,6 @@ type Result struct {
 	PolicyMed   float64 `json:"page_1m_policy_median_ms"`
 	PolicyP99   float64 `json:"page_1m_policy_p99_ms"`
 	PolicyRatio float64 `json:"page_p99_ratio_policy_over_plain"`
-	DecideNs    float64 `json:"decide_ns_per_pair,omitempty"`
 	// The same on PostgreSQL (when -postgres is given).
 	PGIngestPerS   float64 `json:"pg_ingest_objects_per_second,omitempty"`
 	PGTwoNodesPerS float64 `json:"pg_two_nodes_ingest_objects_per_second,omitempty"`
@@ -268,7 +267,6 @@ func printTable(w io.Writer, r Result) {
 // hubProc is a firebreak serve process.
 type hubProc struct {
 	url  string
-	cmd  *exec.Cmd
 	stop func()
 }
 
@@ -332,7 +330,7 @@ func startServe(ctx context.Context, bin string, where []string) (*hubProc, erro
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	h := &hubProc{url: "http://" + addr, cmd: cmd}
+	h := &hubProc{url: "http://" + addr}
 	var once sync.Once
 	h.stop = func() { once.Do(func() { stopProcess(cmd) }) }
 	deadline := time.Now().Add(30 * time.Second)
@@ -515,14 +513,13 @@ func ingest(h *hubProc, n, par int) (float64, error) { return ingestMany([]*hubP
 // ingestMany is ingest spread over several nodes of one deployment: par clients per node,
 // each posting to its own node.
 func ingestMany(hubs []*hubProc, n, par int) (float64, error) {
-	type target struct{ url string }
-	var targets []target
+	var targets []string // each node's inbox
 	for _, h := range hubs {
 		inbox, err := collectionID(h, token, "inbox")
 		if err != nil {
 			return 0, err
 		}
-		targets = append(targets, target{url: h.url + "/api/collections/" + inbox + "/objects/"})
+		targets = append(targets, h.url+"/api/collections/"+inbox+"/objects/")
 	}
 	r := rand.New(rand.NewPCG(uint64(n), uint64(len(hubs))))
 	var envs [][]byte
@@ -565,7 +562,7 @@ func ingestMany(hubs []*hubProc, n, par int) (float64, error) {
 						return
 					}
 				}
-			}(tg.url)
+			}(tg)
 		}
 	}
 	wg.Wait()
@@ -575,12 +572,10 @@ func ingestMany(hubs []*hubProc, n, par int) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-// pages measures GET objects pages of 1,000 as the reader: walks that start at random
-// positions (added_after of a random object's date added is not usable with one date added
-// per envelope, so walks start from cursors collected on a first pass) and follow next.
-// pager asks one hub for pages of 1,000 at random positions of its shared collection.
+// pager asks one hub, as the reader, for GET objects pages of 1,000 at random positions of
+// its shared collection: from next tokens collected on a first pass (added_after of a
+// random object's date added is not usable with one date added per envelope).
 type pager struct {
-	h       *hubProc
 	base    string
 	cursors []string
 	r       *rand.Rand
@@ -594,7 +589,7 @@ func newPager(h *hubProc, total int) (*pager, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pager{h: h, base: h.url + "/api/collections/" + shared + "/objects/?limit=1000", r: rand.New(rand.NewPCG(3, 4))}
+	p := &pager{base: h.url + "/api/collections/" + shared + "/objects/?limit=1000", r: rand.New(rand.NewPCG(3, 4))}
 	next := ""
 	for {
 		u := p.base
