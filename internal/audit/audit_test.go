@@ -130,6 +130,27 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 }
 
+// TestReadExportErrors checks that a malformed export is refused with a message that
+// names the line in the export's terms, without the JSON decoder's text.
+func TestReadExportErrors(t *testing.T) {
+	header := `{"format":"firebreak-audit-export-v1","keys":[]}` + "\n"
+	tests := []struct {
+		name, export, want string
+	}{
+		{"not JSON", header + `{"entry":` + "\n", "line 2: not a checkpoint or an entry"},
+		{"wrong type", header + `{"entry":{"seq":"one"}}` + "\n", "line 2: not a checkpoint or an entry"},
+		{"line too long", header + strings.Repeat("x", 65<<20), "line 2: longer than 64 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadExport(strings.NewReader(tt.export))
+			if got := firebreak.ErrorMessage(err); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("ReadExport: message %q (%v), want it to start with %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestLoadOrCreateKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.key")
 	a, err := LoadOrCreateKey(path)

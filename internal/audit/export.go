@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -113,7 +114,7 @@ func ReadExport(r io.Reader) (*Memory, error) {
 		}
 		var l exportLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, fmt.Errorf("line %d: %v", line, err)
+			return nil, firebreak.Wrap(firebreak.EINVALID, err, fmt.Sprintf("line %d: not a checkpoint or an entry of an audit export", line))
 		}
 		switch {
 		case l.Checkpoint != nil:
@@ -128,6 +129,9 @@ func ReadExport(r io.Reader) (*Memory, error) {
 		default:
 			return nil, fmt.Errorf("line %d: neither a checkpoint nor an entry", line)
 		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return nil, firebreak.Wrap(firebreak.EINVALID, sc.Err(), fmt.Sprintf("line %d: longer than 64 MiB", line+1))
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
