@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,10 +15,11 @@ import (
 // span is a byte range [start, end) of a JSON text.
 type span struct{ start, end int }
 
-// memberSpans walks the members of the object at raw[i:] and calls fn with each key, the
-// span of the whole member (from the key's opening quote to the value's end) and the
-// span of its value.
-func memberSpans(raw []byte, i int, fn func(key string, member, value span) bool) {
+// memberSpans walks the members of the object at raw[i:] and calls fn with each key
+// (decoded; a sub-slice of raw when it has no escapes, so that walking an object on the
+// way out allocates nothing), the span of the whole member (from the key's opening quote
+// to the value's end) and the span of its value.
+func memberSpans(raw []byte, i int, fn func(key []byte, member, value span) bool) {
 	if i >= len(raw) || raw[i] != '{' {
 		return
 	}
@@ -25,7 +27,10 @@ func memberSpans(raw []byte, i int, fn func(key string, member, value span) bool
 	for i < len(raw) && raw[i] == '"' {
 		kstart := i
 		kend := skipString(raw, i)
-		key, _ := stringValue(raw[kstart:kend])
+		key := raw[kstart+1 : kend-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			key = unescape(raw[kstart+1 : kend])
+		}
 		i = skipSpace(raw, kend)
 		if i >= len(raw) || raw[i] != ':' {
 			return
@@ -85,8 +90,8 @@ func locate(raw []byte, selector string) (span, bool) {
 				return true
 			})
 		} else {
-			memberSpans(raw, at, func(key string, m, v span) bool {
-				if key == step {
+			memberSpans(raw, at, func(key []byte, m, v span) bool {
+				if string(key) == step {
 					found, cut, at = true, m, v.start
 					return false
 				}
@@ -203,8 +208,8 @@ func fixCommas(b []byte) []byte {
 func ReplaceMember(raw []byte, key string, value []byte) ([]byte, bool) {
 	var at span
 	found := false
-	memberSpans(raw, skipSpace(raw, 0), func(k string, _, v span) bool {
-		if k == key {
+	memberSpans(raw, skipSpace(raw, 0), func(k []byte, _, v span) bool {
+		if string(k) == key {
 			at, found = v, true
 			return false
 		}

@@ -59,6 +59,23 @@ func TestReplaceMember(t *testing.T) {
 	}
 }
 
+// TestReplaceMemberAllocatesOnlyItsResult: ReplaceMember runs on every object sent to a
+// reader whose identity is hidden, so walking the keys must not copy them.
+func TestReplaceMemberAllocatesOnlyItsResult(t *testing.T) {
+	raw := []byte(`{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",` +
+		`"created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","name":"n","description":"d",` +
+		`"pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z",` +
+		`"created_by_ref":"identity--a","x_\u0065scaped":1}`)
+	value := []byte(`"identity--b"`)
+	for _, key := range []string{"created_by_ref", "x_escaped"} {
+		got := testing.AllocsPerRun(100, func() { ReplaceMember(raw, key, value) })
+		// The result, and for the one escaped key its decoded copy.
+		if want := 2.0; got > want {
+			t.Errorf("ReplaceMember(%q) allocates %v times, want at most %v", key, got, want)
+		}
+	}
+}
+
 func FuzzRemoveSelected(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":[1,2,{"c":"x,]"}],"d":{"e":null}}`), "b.[2].c", "a")
 	f.Add([]byte(`{"a":[1,2,3]}`), "a.[0]", "a.[2]")
