@@ -101,14 +101,16 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 	if len(fresh) == 0 {
 		return plan.Results, nil
 	}
-	first, addedTime, err := s.reserve(ctx, tx, len(fresh))
-	if err != nil {
-		return nil, mapErr(err, "cannot store objects")
-	}
-	// Only the policies of versions actually stored are kept.
+	// Only the policies of versions actually stored are kept. They are taken before the
+	// reservation: a new policy may wait for another ingest's policy lock, and readers
+	// wait for every reservation in flight.
 	policies, err := policyIDs(ctx, tx, provider, items, fresh)
 	if err != nil {
 		return nil, err
+	}
+	first, addedTime, err := s.reserve(ctx, tx, len(fresh))
+	if err != nil {
+		return nil, mapErr(err, "cannot store objects")
 	}
 	plan.Place(provider, items, first, addedTime, policies)
 	results := plan.Results
