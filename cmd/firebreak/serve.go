@@ -49,10 +49,19 @@ type hub struct {
 
 // newHub wires a hub from a configuration. The caller closes the store.
 func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
-	// Before the store, so that a missing --audit-key leaves the database untouched.
+	// Before the store, so that a missing --audit-key or an unreadable certificate leaves
+	// the database untouched.
 	keyPath, err := c.auditKeyPath()
 	if err != nil {
 		return nil, err
+	}
+	var tlsConfig *tls.Config
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	}
 	store, err := openStore(ctx, c)
 	if err != nil {
@@ -91,6 +100,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	fed := federation.New(federation.Options{Store: store, Guard: guard, Logger: logger, Metrics: reg})
 	return &hub{cfg: c, store: store, guard: guard, server: srv, log: logger, signer: signer, fed: fed}, nil
@@ -100,13 +110,8 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 // accepting, lets requests in flight finish (up to the shutdown timeout) and closes the
 // store, so that every acknowledged write is durable.
 func (h *hub) serve(ctx context.Context, ln net.Listener) error {
-	tlsOn := h.cfg.TLSCert != ""
+	tlsOn := h.server.TLSConfig != nil
 	if tlsOn {
-		cert, err := tls.LoadX509KeyPair(h.cfg.TLSCert, h.cfg.TLSKey)
-		if err != nil {
-			return fmt.Errorf("tls: %w", err)
-		}
-		h.server.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		ln = tls.NewListener(ln, h.server.TLSConfig)
 	}
 	errc := make(chan error, 1)

@@ -141,3 +141,18 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("after shutdown %d of %d objects are stored: a partial envelope", n, len(objs))
 	}
 }
+
+// TestServeBadCertificate checks that serve refuses a certificate it cannot load before
+// it opens the store: the data directory is left as it was, with no hub in it.
+func TestServeBadCertificate(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	missing := filepath.Join(dir, "missing.pem")
+	_, _, err := cli(t, "", "serve", "--listen", "127.0.0.1:0", "--data", data, "--tls-cert", missing, "--tls-key", missing)
+	if err == nil || !strings.Contains(err.Error(), "tls") || exitCode(err) != 1 {
+		t.Fatalf("serve with a missing certificate: %v, want a tls error with exit status 1", err)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("serve with a missing certificate made the data directory (stat: %v)", err)
+	}
+}
