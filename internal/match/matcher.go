@@ -661,11 +661,19 @@ func (m *Matcher) newBatch() *batch {
 	return b
 }
 
-func (b *batch) edit(fk fieldKey, norm normKind) *fieldEdit {
-	e := b.fields[fk]
+// edit returns the pending edit of the table key k goes into: its field's, or for a raw
+// key (a value kept as written) the field's raw table.
+func (b *batch) edit(k eqKey) *fieldEdit {
+	e := b.fields[k.fk]
 	if e == nil {
-		e = &fieldEdit{norm: norm}
-		b.fields[fk] = e
+		e = &fieldEdit{norm: k.norm}
+		b.fields[k.fk] = e
+	}
+	if k.raw {
+		if e.raw == nil {
+			e.raw = &fieldEdit{norm: normExact}
+		}
+		e = e.raw
 	}
 	return e
 }
@@ -707,14 +715,7 @@ func (b *batch) add(ref int32, ind *Indicator, pl *plan) {
 		pl = pl.general.trigger
 	}
 	for _, k := range pl.eq {
-		e := b.edit(k.fk, k.norm)
-		if k.raw {
-			if e.raw == nil {
-				e.raw = &fieldEdit{norm: normExact}
-			}
-			e = e.raw
-		}
-		e.add(b.m.seed, k.key, ref)
+		b.edit(k).add(b.m.seed, k.key, ref)
 	}
 	for _, c := range pl.cidr {
 		b.tries[c.trie] = trieInsert(b.tries[c.trie], b.gen, c.pfx, ref)
@@ -754,14 +755,7 @@ func (m *Matcher) removeSlots(b *batch, gone []int32) {
 			}
 		}
 		for _, k := range pl.eq {
-			e := b.edit(k.fk, k.norm)
-			if k.raw {
-				if e.raw == nil {
-					e.raw = &fieldEdit{norm: normExact}
-				}
-				e = e.raw
-			}
-			e.touch(m.seed, k.key)
+			b.edit(k).touch(m.seed, k.key)
 		}
 		for _, c := range pl.cidr {
 			a := addrBytes(c.pfx.Addr())
