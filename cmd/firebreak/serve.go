@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -116,61 +117,50 @@ func (h *hub) serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- h.server.Serve(ln) }()
+	// The background work below runs until the server has stopped; stopBackground ends it
+	// and waits for it, before the store is closed.
+	bg, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	stopBackground := func() { cancel(); wg.Wait() }
 	// Sign the audit chain's head regularly, and once more on the way out.
-	cpCtx, stopCheckpoints := context.WithCancel(context.Background())
-	cpDone := make(chan struct{})
-	go func() {
-		defer close(cpDone)
-		h.signer.Checkpoints(cpCtx, h.store, firebreak.SystemClock{}, time.Duration(h.cfg.AuditCheckpointInterval), func(err error) {
+	wg.Go(func() {
+		h.signer.Checkpoints(bg, h.store, firebreak.SystemClock{}, time.Duration(h.cfg.AuditCheckpointInterval), func(err error) {
 			h.log.Error("audit checkpoint failed", "error", err)
 		})
-	}()
+	})
 	// Federation with the peers, each on its interval.
-	fedDone := make(chan struct{})
-	go func() {
-		defer close(fedDone)
-		if !h.cfg.NoFederation {
-			h.fed.Run(cpCtx)
-		}
-	}()
+	if !h.cfg.NoFederation {
+		wg.Go(func() { h.fed.Run(bg) })
+	}
 	// Requests unanswered at their deadline are refused, on the record, even if nobody
 	// looks at them.
-	expDone := make(chan struct{})
-	defer func() { stopCheckpoints(); <-cpDone; <-expDone; <-fedDone }()
-	go func() {
-		defer close(expDone)
+	wg.Go(func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
 			select {
-			case <-cpCtx.Done():
+			case <-bg.Done():
 				return
 			case <-t.C:
-				if err := h.guard.ExpireDisclosures(cpCtx); err != nil && cpCtx.Err() == nil {
+				if err := h.guard.ExpireDisclosures(bg); err != nil && bg.Err() == nil {
 					h.log.Error("expiring disclosure requests failed", "error", err)
 				}
 			}
 		}
-	}()
+	})
 	h.log.Info("firebreak serving", "version", firebreak.Version, "addr", ln.Addr().String(), "tls", tlsOn, "data", h.cfg.Data)
 	select {
 	case err := <-errc:
-		stopCheckpoints()
-		<-cpDone
-		<-expDone
-		<-fedDone
+		stopBackground()
 		h.store.Close()
 		return err
 	case <-ctx.Done():
 	}
 	h.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(h.cfg.ShutdownTimeout))
-	defer cancel()
+	sctx, cancelShutdown := context.WithTimeout(context.Background(), time.Duration(h.cfg.ShutdownTimeout))
+	defer cancelShutdown()
 	err := h.server.Shutdown(sctx)
-	stopCheckpoints()
-	<-cpDone
-	<-expDone
-	<-fedDone
+	stopBackground()
 	if cerr := h.store.Close(); err == nil {
 		err = cerr
 	}
