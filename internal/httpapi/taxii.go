@@ -337,7 +337,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if !taxii.ValidUUID(id) {
+	if !stix.ValidUUID(id) {
 		return firebreak.Errorf(firebreak.ENOTFOUND, "no status %q", clip(id))
 	}
 	st, err := s.cfg.Objects.Status(r.Context(), id)

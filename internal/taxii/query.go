@@ -170,10 +170,6 @@ func list(q url.Values, name string, lim Limits, valid func(string) bool) ([]str
 	return out, nil
 }
 
-// ValidUUID reports whether s has the 8-4-4-4-12 hexadecimal form; it is stix.ValidUUID,
-// kept for the callers of this package's name.
-func ValidUUID(s string) bool { return stix.ValidUUID(s) }
-
 func validSpecVersion(s string) bool {
 	if len(s) > 16 {
 		return false
