@@ -101,6 +101,9 @@ func TestCLIErrors(t *testing.T) {
 		{"config file with a bad duration", []string{"serve", "--config", configFile(t, `{"shutdown_timeout":"soon"}`)}, 2, `"soon" is not a duration`},
 		{"missing file", []string{"apply", "-f", "/nonexistent/hub.json", "--data", "/tmp/x"}, 1, "no such file"},
 		{"missing hashed set", []string{"match", "--set", "/nonexistent/set.json"}, 1, "no such file"},
+		// Refused before the indicators are loaded (here: before the set is read).
+		{"unknown log format", []string{"match", "--set", "/nonexistent/set.json", "--format", "syslog"}, 2, "--format"},
+		{"csv without a mapping", []string{"match", "--set", "/nonexistent/set.json", "--format", "csv"}, 2, "--map"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,10 +49,14 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if !ok {
 		return usageError(fmt.Sprintf("match: --report-tlp %q is not clear, green, amber, amber+strict or red", *reportTLP))
 	}
+	// Before the indicators are loaded, so that a mistyped --format or --map costs nothing.
+	newReader, err := logReader(*format, *mapping, *path)
+	if err != nil {
+		return err
+	}
 	m := match.NewMatcher()
 	var client *taxiiclient.Client
 	var n int
-	var err error
 	var set *hashedSet
 	// One client, for loading the indicators or reporting the sightings or both.
 	if *hubURL != "" && (*report || *setFile == "") {
@@ -101,7 +105,7 @@ func matchCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				return err
 			}
 			defer r.Close()
-			rd, err := newLogReader(*format, countingReader{r: r, p: bar}, *mapping, *path)
+			rd, err := newReader(countingReader{r: r, p: bar})
 			if err != nil {
 				return err
 			}
@@ -181,14 +185,20 @@ func printHit(w io.Writer, asJSON bool, file string, ev match.Event, h match.Hit
 	fmt.Fprintf(w, "%s:%d\t%s\t%s\t%s:%s = %s\n", file, ev.Line, h.IndicatorID, h.Name, h.Observable.Type, h.Observable.Path, h.Observable.Value)
 }
 
-func newLogReader(format string, r io.Reader, mapping, path string) (match.Reader, error) {
+// logReader returns how to read one log of the format named by --format, with the --map
+// of a CSV log and the --path of a lines log; an unknown format or a malformed --map is a
+// usageError.
+func logReader(format, mapping, path string) (func(io.Reader) (match.Reader, error), error) {
+	reader := func(f func(io.Reader) match.Reader) func(io.Reader) (match.Reader, error) {
+		return func(r io.Reader) (match.Reader, error) { return f(r), nil }
+	}
 	switch format {
 	case "zeek-json", "zeek":
-		return match.NewZeekJSON(r), nil
+		return reader(match.NewZeekJSON), nil
 	case "zeek-tsv":
-		return match.NewZeekTSV(r), nil
+		return reader(match.NewZeekTSV), nil
 	case "eve", "suricata":
-		return match.NewSuricataEVE(r), nil
+		return reader(match.NewSuricataEVE), nil
 	case "csv":
 		cols := map[string]string{}
 		for _, pair := range strings.Split(mapping, ",") {
@@ -198,9 +208,9 @@ func newLogReader(format string, r io.Reader, mapping, path string) (match.Reade
 			}
 			cols[col] = p
 		}
-		return match.NewCSV(r, cols)
+		return func(r io.Reader) (match.Reader, error) { return match.NewCSV(r, cols) }, nil
 	case "lines":
-		return match.NewLines(r, path), nil
+		return reader(func(r io.Reader) match.Reader { return match.NewLines(r, path) }), nil
 	}
 	return nil, usageError(fmt.Sprintf("match: unknown --format %q (zeek-json, zeek-tsv, eve, csv, lines)", format))
 }
