@@ -216,18 +216,15 @@ func (s *settings) load() (Config, error) {
 // decodeProblem says what is wrong with the config file b in the file's terms (where,
 // which setting), without the JSON decoder's own text.
 func decodeProblem(b []byte, err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
 	var own usageError // a setting's own decoder says what is wrong in the file's terms
 	switch {
 	case errors.As(err, &own):
 		return string(own)
-	case errors.As(err, &syn):
-		return fmt.Sprintf("not valid JSON (at byte %d)", syn.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Sprintf("setting %q does not take a %s", typ.Field, typ.Value)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "not a complete JSON object"
+	}
+	if m := firebreak.JSONProblem(err); m != "" {
+		return m
 	}
 	if k := unknownSetting(b); k != "" {
 		return fmt.Sprintf("unknown setting %q (each is named as its flag, with _ for -)", k)

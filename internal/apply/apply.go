@@ -9,6 +9,7 @@ package apply
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -128,20 +129,30 @@ func Parse(r io.Reader) (firebreak.Directory, error) {
 	return f.Directory()
 }
 
-// jsonError adds a line number to a decoding error where the decoder gives an offset.
+// jsonError says what is wrong with the declaration b that the decoder refused, in the
+// file's terms (its line, the field), never in the decoder's own words.
 func jsonError(b []byte, err error) string {
+	msg := firebreak.JSONProblem(err)
+	if msg == "" {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			msg = "unknown field " + field // the one decoder error without a type of its own
+		} else {
+			msg = "not a declaration (an object of organizations, users, circles, peers and hub)"
+		}
+	}
 	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		off = syntax.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
 	}
 	if off < 0 || off > int64(len(b)) {
-		return err.Error()
+		return msg
 	}
-	line := 1 + bytes.Count(b[:off], []byte("\n"))
-	return fmt.Sprintf("line %d: %v", line, err)
+	return fmt.Sprintf("line %d: %s", 1+bytes.Count(b[:off], []byte("\n")), msg)
 }
 
 // Directory checks the declaration and converts it, hashing tokens.

@@ -133,3 +133,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseErrorsSayNoInternals: a declaration the decoder refuses is described in the
+// file's terms, never with the decoder's words (Go types and struct names).
+func TestParseErrorsSayNoInternals(t *testing.T) {
+	for _, doc := range []string{
+		`{"organizations": [{"name": 5}]}`,
+		`{"organizations": {"name": "x"}}`,
+		`{"hub": "x"}`,
+		`{"users": [{"roles": "admin"}]}`,
+	} {
+		_, err := Parse(strings.NewReader(doc))
+		if err == nil {
+			t.Fatalf("%s: accepted", doc)
+		}
+		msg := firebreak.ErrorMessage(err)
+		for _, bad := range []string{"Go ", "struct", "apply.", "json:", "Decl"} {
+			if strings.Contains(msg, bad) {
+				t.Errorf("%s: %q shows the decoder's internals (%q)", doc, msg, bad)
+			}
+		}
+		if !strings.Contains(msg, "wrong type") {
+			t.Errorf("%s: %q does not say which value has the wrong type", doc, msg)
+		}
+	}
+}

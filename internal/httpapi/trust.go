@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -49,17 +48,8 @@ func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64)
 // bodyMessage says what is wrong with a body the decoder rejected, in the API's words:
 // the decoder's own text names Go types and fields, and a read error may say anything.
 func bodyMessage(err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("request body: invalid JSON at byte %d", syntax.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Sprintf("request body: %s has the wrong type (a JSON %s is not accepted there)", clip(typ.Field), typ.Value)
-	case errors.Is(err, io.EOF):
-		return "request body: empty; a JSON object is required"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "request body: incomplete JSON"
+	if m := firebreak.JSONProblem(err); m != "" {
+		return "request body: " + m
 	}
 	return "request body: not a JSON value of this request's shape (unknown fields are not accepted)"
 }
