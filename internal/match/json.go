@@ -2,8 +2,7 @@ package match
 
 import (
 	"strconv"
-
-	"github.com/firebreak/firebreak/internal/stix"
+	"unicode/utf8"
 )
 
 // jsonScanner checks that a line is one JSON object (RFC 8259) and calls visit with each
@@ -160,11 +159,48 @@ func (s *jsonScanner) value(depth int) error {
 
 // number skips a number, checking its form.
 func (s *jsonScanner) number() error {
-	end, ok := stix.NumberEnd(s.data, s.pos)
-	s.pos = end
-	if !ok {
+	d := s.data
+	i := s.pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && '1' <= d[i] && d[i] <= '9':
+		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+			i++
+		}
+	default:
+		s.pos = i
 		return s.fail("invalid number")
 	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		j := i
+		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+			i++
+		}
+		if i == j {
+			s.pos = i
+			return s.fail("invalid number")
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+			i++
+		}
+		if i == j {
+			s.pos = i
+			return s.fail("invalid number")
+		}
+	}
+	s.pos = i
 	return nil
 }
 
@@ -180,13 +216,8 @@ func (s *jsonScanner) string() ([]byte, error) {
 			s.pos = i + 1
 			return d[start:i], nil
 		case c == '\\':
-			out, end, reason := stix.AppendString(append(s.str[:0], d[start:i]...), d, i)
-			s.pos = end
-			if reason != "" {
-				return nil, s.fail(reason)
-			}
-			s.str = out
-			return out, nil
+			s.pos = i
+			return s.unescape(start)
 		case c < 0x20:
 			s.pos = i
 			return nil, s.fail("control character in string")
@@ -195,3 +226,92 @@ func (s *jsonScanner) string() ([]byte, error) {
 	s.pos = len(d)
 	return nil, s.fail("unterminated string")
 }
+
+func (s *jsonScanner) unescape(start int) ([]byte, error) {
+	d := s.data
+	out := append(s.str[:0], d[start:s.pos]...)
+	i := s.pos
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '"':
+			s.pos = i + 1
+			s.str = out
+			return out, nil
+		case c < 0x20:
+			s.pos = i
+			return nil, s.fail("control character in string")
+		case c != '\\':
+			out = append(out, c)
+			i++
+			continue
+		}
+		if i+1 >= len(d) {
+			break
+		}
+		switch e := d[i+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(d, i+2)
+			if !ok {
+				s.pos = i
+				return nil, s.fail("invalid \\u escape")
+			}
+			i += 6
+			if utf16High(r) {
+				if r2, ok := hex4(d, i+2); ok && i+1 < len(d) && d[i] == '\\' && d[i+1] == 'u' && utf16Low(r2) {
+					r = 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00)
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			} else if utf16Low(r) {
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default:
+			s.pos = i
+			return nil, s.fail("invalid escape")
+		}
+		i += 2
+	}
+	s.pos = len(d)
+	s.str = out
+	return nil, s.fail("unterminated string")
+}
+
+func hex4(d []byte, i int) (rune, bool) {
+	if i+4 > len(d) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+func utf16High(r rune) bool { return 0xd800 <= r && r < 0xdc00 }
+func utf16Low(r rune) bool  { return 0xdc00 <= r && r < 0xe000 }

@@ -99,18 +99,9 @@ func (s *scanner) literal(i int, lit string) (int, error) {
 }
 
 func (s *scanner) number(i int) (int, error) {
-	end, ok := NumberEnd(s.data, i)
-	if !ok {
-		return end, s.fail(i, "invalid number")
-	}
-	return end, nil
-}
-
-// NumberEnd checks the JSON number (RFC 8259) that starts at d[i] and returns the offset
-// just past it. When the number is malformed it returns false and the offset where its
-// form breaks. The STIX scanner and the log readers of package match share it.
-func NumberEnd(d []byte, i int) (int, bool) {
-	if i < len(d) && d[i] == '-' {
+	d := s.data
+	start := i
+	if d[i] == '-' {
 		i++
 	}
 	switch {
@@ -121,12 +112,12 @@ func NumberEnd(d []byte, i int) (int, bool) {
 			i++
 		}
 	default:
-		return i, false
+		return i, s.fail(start, "invalid number")
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return i, false
+			return i, s.fail(start, "invalid number")
 		}
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
@@ -138,13 +129,13 @@ func NumberEnd(d []byte, i int) (int, bool) {
 			i++
 		}
 		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return i, false
+			return i, s.fail(start, "invalid number")
 		}
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
 		}
 	}
-	return i, true
+	return i, nil
 }
 
 // str scans the string starting at data[i] == '"'. It returns the offset past the closing
@@ -296,7 +287,7 @@ func (s *scanner) object(i, depth int, out *[]member) (int, error) {
 		}
 		key := d[kstart+1 : kend-1]
 		if escaped {
-			key = unescape(d[kstart+1 : kend])
+			key = unescape(key)
 		}
 		// Duplicate keys: compare with the keys seen so far in this object.
 		n := len(s.keys) - base
@@ -356,71 +347,43 @@ func (s *scanner) object(i, depth int, out *[]member) (int, error) {
 // copy per key would let a hostile object with a million keys cost a million allocations.
 func keyView(k []byte) string { return unsafe.String(unsafe.SliceData(k), len(k)) }
 
-// unescape decodes a JSON string that the scanner accepted, given from just past its
-// opening quote through its closing quote.
-func unescape(quoted []byte) []byte {
-	out, _, _ := AppendString(make([]byte, 0, len(quoted)), quoted, 0)
-	return out
-}
-
-// AppendString decodes the JSON string that starts at d[i], just past its opening quote,
-// appends its value to dst and returns the result with the offset just past the closing
-// quote. It checks the escapes and refuses control characters, but not UTF-8: a surrogate
-// escape without its pair becomes U+FFFD and other bytes are copied as they are (the STIX
-// scanner refuses both before it decodes; the log readers of package match take them).
-// When the string is malformed, reason says why and the offset is that of the fault.
-func AppendString(dst, d []byte, i int) (value []byte, end int, reason string) {
-	for i < len(d) {
-		c := d[i]
-		switch {
-		case c == '"':
-			return dst, i + 1, ""
-		case c < 0x20:
-			return dst, i, "control character in string"
-		case c != '\\':
-			dst = append(dst, c)
+// unescape decodes the body of a JSON string (without quotes) that the scanner accepted.
+func unescape(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c != '\\' {
+			out = append(out, c)
 			i++
 			continue
 		}
-		if i+1 >= len(d) {
-			break
-		}
-		switch e := d[i+1]; e {
-		case '"', '\\', '/':
-			dst = append(dst, e)
+		switch b[i+1] {
 		case 'b':
-			dst = append(dst, '\b')
+			out = append(out, '\b')
 		case 'f':
-			dst = append(dst, '\f')
+			out = append(out, '\f')
 		case 'n':
-			dst = append(dst, '\n')
+			out = append(out, '\n')
 		case 'r':
-			dst = append(dst, '\r')
+			out = append(out, '\r')
 		case 't':
-			dst = append(dst, '\t')
+			out = append(out, '\t')
 		case 'u':
-			r, ok := hex4(d, i+2)
-			if !ok {
-				return dst, i, "invalid \\u escape"
-			}
-			i += 6
+			r, _ := hex4(b, i+2)
 			if utf16.IsSurrogate(r) {
-				r2, ok := hex4(d, i+2)
-				if r < 0xdc00 && ok && i+1 < len(d) && d[i] == '\\' && d[i+1] == 'u' && 0xdc00 <= r2 && r2 < 0xe000 {
-					r = utf16.DecodeRune(r, r2)
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
+				r2, _ := hex4(b, i+8)
+				r = utf16.DecodeRune(r, r2)
+				i += 6
 			}
-			dst = utf8.AppendRune(dst, r)
+			out = utf8.AppendRune(out, r)
+			i += 6
 			continue
-		default:
-			return dst, i, "invalid escape"
+		default: // '"', '\\', '/'
+			out = append(out, b[i+1])
 		}
 		i += 2
 	}
-	return dst, len(d), "unterminated string"
+	return out
 }
 
 // The helpers below walk JSON that the scanner has already accepted, so they do not check
@@ -491,7 +454,7 @@ func members(raw []byte, fn func(key []byte, v []byte) bool) {
 		kend := skipString(raw, i)
 		key := raw[i+1 : kend-1]
 		if bytes.IndexByte(key, '\\') >= 0 {
-			key = unescape(raw[i+1 : kend])
+			key = unescape(key)
 		}
 		i = skipSpace(raw, kend)
 		i = skipSpace(raw, i+1) // past ':'
@@ -527,7 +490,7 @@ func stringValue(raw []byte) (string, bool) {
 	}
 	body := raw[1 : len(raw)-1]
 	if bytes.IndexByte(body, '\\') >= 0 {
-		return string(unescape(raw[1:])), true
+		return string(unescape(body)), true
 	}
 	return string(body), true
 }

@@ -114,7 +114,7 @@ func str(raw []byte) (string, bool) {
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c == '\\' {
-			return string(unescape(raw[1:])), true
+			return string(unescape(body)), true
 		}
 	}
 	return view(body), true
