@@ -98,22 +98,49 @@ func (c *compiler) objectMarking(ref string) {
 		c.unknown(ref)
 		return
 	}
-	if isStatement(def) {
+	switch kindOf(def) {
+	case markingStatement:
 		return
-	}
-	if ext, ok := def.Extensions[stix.PolicyExtensionID]; ok && len(def.Extensions) == 1 && def.DefinitionType == "" {
-		if !c.policyMarking(ext) {
+	case markingPolicy:
+		if !c.policyMarking(def.Extensions[stix.PolicyExtensionID]) {
 			c.unknown(ref)
 		}
 		return
-	}
-	if iep, ok := iepOf(def); ok {
+	case markingIEP:
+		iep, _ := iepOf(def)
 		if !c.iepMarking(iep) {
 			c.unknown(ref)
 		}
 		return
 	}
 	c.unknown(ref)
+}
+
+// The kinds of marking definition the hub understands wholly. A definition is one of them
+// only when everything it carries belongs to that kind: a definition that mixes kinds (the
+// policy extension beside an IEP extension or a definition, a TLP extension beside
+// anything) or carries anything else is not understood, and fails closed. Reading only
+// the part the hub knows would silently drop the rest of the provider's policy.
+type markingKind int
+
+const (
+	markingOther markingKind = iota
+	markingStatement
+	markingPolicy
+	markingIEP
+)
+
+func kindOf(def *stix.Object) markingKind {
+	switch {
+	case isStatement(def):
+		return markingStatement
+	case def.DefinitionType == "" && len(def.Definition) == 0 && len(def.Extensions) == 1 && def.Extensions[stix.PolicyExtensionID] != nil:
+		return markingPolicy
+	}
+	if _, ok := iepOf(def); ok {
+		return markingIEP
+	}
+	return markingOther
 }
 
 // granularMarking applies one granular marking: a TLP on selected properties. Anything
@@ -241,15 +268,17 @@ func intersect(a, b []string) []string {
 
 // iepOf finds a FIRST IEP 2.0 policy in a marking definition: the legacy form
 // (definition_type "iep") or an extension whose content declares iep_version.
+// Either form must stand alone: an IEP definition with extensions, or an IEP extension
+// beside another extension or a definition, is not an IEP marking the hub understands.
 func iepOf(def *stix.Object) (json.RawMessage, bool) {
-	if def.DefinitionType == "iep" && len(def.Definition) > 0 {
+	if def.DefinitionType == "iep" && len(def.Definition) > 0 && len(def.Extensions) == 0 {
 		return def.Definition, true
 	}
-	if def.DefinitionType != "" {
+	if def.DefinitionType != "" || len(def.Definition) > 0 || len(def.Extensions) != 1 {
 		return nil, false
 	}
-	for _, ext := range def.Extensions {
-		if bytes.Contains(ext, []byte(`"iep_version"`)) {
+	for id, ext := range def.Extensions {
+		if id != stix.PolicyExtensionID && bytes.Contains(ext, []byte(`"iep_version"`)) {
 			return ext, true
 		}
 	}
@@ -337,6 +366,9 @@ func markingTLP(ref string, defs map[string]*stix.Object) (firebreak.TLP, bool) 
 		return 0, false
 	}
 	if def.DefinitionType == "tlp" {
+		if len(def.Extensions) > 0 {
+			return 0, false // a TLP definition that carries more is not only a TLP
+		}
 		var v struct {
 			TLP string `json:"tlp"`
 		}
@@ -347,7 +379,7 @@ func markingTLP(ref string, defs map[string]*stix.Object) (firebreak.TLP, bool) 
 		}
 		return 0, false
 	}
-	if ext, ok := def.Extensions[stix.TLP2ExtensionID]; ok && len(def.Extensions) == 1 {
+	if ext, ok := def.Extensions[stix.TLP2ExtensionID]; ok && len(def.Extensions) == 1 && def.DefinitionType == "" && len(def.Definition) == 0 {
 		var v struct {
 			TLP string `json:"tlp_2_0"`
 		}

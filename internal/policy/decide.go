@@ -50,23 +50,20 @@ var governmental = []firebreak.OrgType{firebreak.TypeGovernment, firebreak.TypeM
 	firebreak.TypeLawEnforcement, firebreak.TypeCERT}
 
 // Decide is the one decision function: what reader r may have of a version that provider
-// p submitted under policy d. Every read path reaches it through the Guard. The rules
-// combine with AND; whatever no rule admits stays hidden.
+// p submitted under policy d. Every read path reaches it through the Guard, and so do
+// peer hubs: a peer is a reader like any other (its organisation's country, type and
+// place under a parent count as a member's would), with its agreement as one more cap
+// (peerMay). No rule applies to members and not to peers. The rules combine with AND;
+// whatever no rule admits stays hidden.
 func Decide(r Reader, p Provider, d Doc) Decision {
-	if r.Peer != nil {
-		// A peer hub reads as a peer, never as a member, and never gets back what came
-		// from it.
-		if r.Org.ID == p.Org.ID || r.Org.Status != firebreak.OrgVetted {
-			return Decision{}
-		}
-		pd := DecidePeer(*r.Peer, p, d)
-		return Decision{Visible: pd.Send, Remove: pd.Remove, NameProvider: pd.NameProvider}
-	}
 	if r.Org.ID != 0 && r.Org.ID == p.Org.ID {
+		if r.Peer != nil {
+			return Decision{} // a peer never gets back what came from it
+		}
 		return Decision{Visible: true, Own: true, NameProvider: true}
 	}
-	if memberMay(r, p, d, d.TLP) && (!d.ProviderIdentity || mayName(r, d)) {
-		dec := Decision{Visible: true, NameProvider: mayName(r, d)}
+	if memberMay(r, p, d, d.TLP) && (!d.ProviderIdentity || mayName(r, p, d)) {
+		dec := Decision{Visible: true, NameProvider: mayName(r, p, d)}
 		for _, g := range d.Granular {
 			if g.TLP > d.TLP && !memberMay(r, p, d, g.TLP) {
 				dec.Remove = append(dec.Remove, g.Selectors...)
@@ -74,13 +71,14 @@ func Decide(r Reader, p Provider, d Doc) Decision {
 		}
 		return dec
 	}
-	if r.Operator {
+	if r.Operator && r.Peer == nil {
 		return Decision{Visible: true, AsOperator: true, NameProvider: true}
 	}
 	return Decision{}
 }
 
-// memberMay applies every rule for an ordinary member reading d as if its TLP were tlp.
+// memberMay applies every rule for a reader reading d as if its TLP were tlp: the
+// member's rules, and for a peer its agreement's cap besides.
 func memberMay(r Reader, p Provider, d Doc, tlp firebreak.TLP) bool {
 	if r.Org.ID == 0 || r.Org.Status != firebreak.OrgVetted {
 		return false
@@ -97,6 +95,9 @@ func memberMay(r Reader, p Provider, d Doc, tlp firebreak.TLP) bool {
 	if d.Has(CaveatNoParent) && underParent(r, p) {
 		return false
 	}
+	if r.Peer != nil && !peerMay(*r.Peer, p, d, tlp) {
+		return false
+	}
 	switch tlp {
 	case firebreak.TLPClear:
 		return true
@@ -109,6 +110,30 @@ func memberMay(r Reader, p Provider, d Doc, tlp firebreak.TLP) bool {
 		return named(r, d)
 	}
 	return false
+}
+
+// peerMay is the cap a peer's agreement and the rules of federation put on top of the
+// member rules: TLP:AMBER+STRICT and TLP:RED never leave the hub, nor do proprietary and
+// no-federation objects; nothing goes above the agreement's TLP; AMBER needs an audience
+// that names the peer; the peer's declared country and type count as well as its
+// organisation's; and what came from a peer goes on only as its further_sharing allows.
+func peerMay(peer firebreak.Peer, p Provider, d Doc, tlp firebreak.TLP) bool {
+	if d.Has(CaveatNoFederation) || tlp > peer.MaxTLP || tlp > firebreak.TLPAmber {
+		return false
+	}
+	if p.Peer && d.FurtherSharing != SharingPeers {
+		return false // received from a peer, and not to be re-shared
+	}
+	if d.Has(CaveatNoForeign) && peer.Country != p.Org.Country {
+		return false
+	}
+	if d.Has(CaveatNoLawEnforcement) && peer.Type == firebreak.TypeLawEnforcement {
+		return false
+	}
+	if tlp == firebreak.TLPAmber && !slices.Contains(d.Orgs, peer.Name) {
+		return false
+	}
+	return true
 }
 
 // underParent reports whether the reader is the provider's parent organisation, one of
@@ -135,80 +160,19 @@ func named(r Reader, d Doc) bool {
 	return slices.Contains(d.Orgs, r.Org.Name) || r.Org.IdentityID != "" && slices.Contains(d.Orgs, r.Org.IdentityID)
 }
 
-func mayName(r Reader, d Doc) bool {
+// mayName reports whether the reader may learn who provided a version. "government"
+// admits the government, military, law-enforcement and CERT organisations of the
+// provider's own country, not those of other countries. A peer learns it only when its
+// agreement allows attribution and the provider allows it to everyone.
+func mayName(r Reader, p Provider, d Doc) bool {
+	if r.Peer != nil {
+		return r.Peer.Attribution && d.Attribution == AttributionEveryone
+	}
 	switch d.Attribution {
 	case AttributionEveryone:
 		return true
 	case AttributionGovernment:
-		return slices.Contains(governmental, r.Org.Type)
-	}
-	return false
-}
-
-// PeerDecision is what may cross to a peer hub.
-type PeerDecision struct {
-	Send bool
-	// Remove and NameProvider are as for members.
-	Remove       []string
-	NameProvider bool
-}
-
-// DecidePeer decides whether a version may cross to peer: a peer is one more reader, with
-// a country and a type, capped by its agreement. TLP:AMBER+STRICT and TLP:RED never leave
-// the hub, nor do proprietary and no-federation objects; no-foreign ones reach only peers
-// of the provider's country; AMBER needs an audience naming the peer.
-func DecidePeer(peer firebreak.Peer, p Provider, d Doc) PeerDecision {
-	if len(d.Unknown) > 0 || d.Has(CaveatProprietary) || d.Has(CaveatNoFederation) || d.Held {
-		return PeerDecision{}
-	}
-	if d.ProviderIdentity && !(peer.Attribution && d.Attribution == AttributionEveryone) {
-		return PeerDecision{}
-	}
-	if p.Peer && d.FurtherSharing != SharingPeers {
-		return PeerDecision{} // received from a peer, and not to be re-shared
-	}
-	if d.Has(CaveatNoForeign) && peer.Country != p.Org.Country {
-		return PeerDecision{}
-	}
-	if d.Has(CaveatNoLawEnforcement) && peer.Type == firebreak.TypeLawEnforcement {
-		return PeerDecision{}
-	}
-	may := func(tlp firebreak.TLP) bool {
-		if tlp > peer.MaxTLP {
-			return false
-		}
-		switch tlp {
-		case firebreak.TLPClear:
-			return true
-		case firebreak.TLPGreen:
-			if len(d.Circles) == 0 && len(d.Orgs) == 0 && !d.NoAudience {
-				return true
-			}
-			return slices.Contains(d.Orgs, peer.Name) || sharesCircle(peer.Circles, d.Circles)
-		case firebreak.TLPAmber:
-			return slices.Contains(d.Orgs, peer.Name)
-		}
-		return false // AMBER+STRICT and RED are never federated
-	}
-	if !may(d.TLP) {
-		return PeerDecision{}
-	}
-	out := PeerDecision{Send: true}
-	for _, g := range d.Granular {
-		if g.TLP > d.TLP && !may(g.TLP) {
-			out.Remove = append(out.Remove, g.Selectors...)
-		}
-	}
-	// The agreement caps attribution: without it the provider is never named across.
-	out.NameProvider = peer.Attribution && d.Attribution == AttributionEveryone
-	return out
-}
-
-func sharesCircle(a, b []string) bool {
-	for _, x := range a {
-		if slices.Contains(b, x) {
-			return true
-		}
+		return slices.Contains(governmental, r.Org.Type) && r.Org.Country == p.Org.Country
 	}
 	return false
 }

@@ -99,7 +99,19 @@ func (d *directory) activeCircles(org firebreak.Organization, now time.Time) []s
 
 // reader returns the reader a principal stands for at now.
 func (d *directory) reader(p *firebreak.Principal, now time.Time) Reader {
-	return Reader{Org: p.Org, Ancestors: d.ancestors[p.Org.ID], Circles: d.activeCircles(p.Org, now), Operator: p.Operator, Peer: p.Peer}
+	if p.Peer != nil {
+		return d.peerReader(p.Org, *p.Peer)
+	}
+	return Reader{Org: p.Org, Ancestors: d.ancestors[p.Org.ID], Circles: d.activeCircles(p.Org, now), Operator: p.Operator}
+}
+
+// peerReader returns the reader a peer hub stands for: its account's organisation (its
+// country, type and place under a parent), capped by its agreement, whose circles are
+// the circles it receives. It is never an operator.
+func (d *directory) peerReader(org firebreak.Organization, pr firebreak.Peer) Reader {
+	cs := slices.Clone(pr.Circles)
+	slices.Sort(cs)
+	return Reader{Org: org, Ancestors: d.ancestors[org.ID], Circles: slices.Compact(cs), Peer: &pr}
 }
 
 // provider returns the provider with the given organisation id. An organisation that is

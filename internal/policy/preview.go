@@ -82,8 +82,8 @@ func (g *Guard) Preview(ctx context.Context, collection string, drafts [][]byte)
 		}
 		removed := map[string]bool{}
 		for id, org := range d.orgs {
-			if id == p.Org.ID {
-				continue
+			if _, peer := d.peers[org.Name]; id == p.Org.ID || peer {
+				continue // a peer's account is decided as the peer, below
 			}
 			r := Reader{Org: org, Ancestors: d.ancestors[id], Circles: d.activeCircles(org, now)}
 			dec := Decide(r, prov, doc)
@@ -101,7 +101,11 @@ func (g *Guard) Preview(ctx context.Context, collection string, drafts [][]byte)
 			}
 		}
 		for _, peer := range peers {
-			if DecidePeer(peer, prov, doc).Send {
+			id, ok := d.byName[peer.Name]
+			if !ok {
+				continue // a peer without an account on this hub receives nothing
+			}
+			if Decide(d.peerReader(d.orgs[id], peer), prov, doc).Visible {
 				pv.Peers = append(pv.Peers, peer.Name)
 			}
 		}
