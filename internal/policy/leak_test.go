@@ -85,7 +85,7 @@ func TestLeak02PeerIsAReader(t *testing.T) {
 	pairs := 0
 	for i := 0; i < 20000; i++ {
 		d := Doc{TLP: firebreak.TLP(rng.IntN(5)), Circles: pick(circleNames), Orgs: pick(names), Caveats: pick(Caveats),
-			Attribution: []string{"", AttributionGovernment, AttributionEveryone}[rng.IntN(3)],
+			Attribution:    []string{"", AttributionGovernment, AttributionEveryone}[rng.IntN(3)],
 			FurtherSharing: []string{"", SharingPeers}[rng.IntN(2)], ProviderIdentity: rng.IntN(6) == 0, NoAudience: rng.IntN(10) == 0}
 		if rng.IntN(3) == 0 {
 			d.Granular = []GranularRule{{TLP: firebreak.TLP(rng.IntN(5)), Selectors: []string{"description"}}}
