@@ -41,7 +41,6 @@ type Guard struct {
 	policies map[int64]policyInfo // every stored policy, by id
 	maxPol   int64                // highest policy id loaded
 	vis      map[visKey]*visEntry // per-reader visible policy ids
-	defs     map[string]*stix.Object
 	scrub    scrubbers
 	sight    sightings
 	ind      indicators
@@ -135,7 +134,6 @@ func NewGuard(store firebreak.Store, opts Options) *Guard {
 		opts:     opts,
 		policies: map[int64]policyInfo{},
 		vis:      map[visKey]*visEntry{},
-		defs:     map[string]*stix.Object{},
 	}
 }
 

@@ -64,7 +64,7 @@ func (g *Guard) Preview(ctx context.Context, collection string, drafts [][]byte)
 		parsed = append(parsed, o)
 		idx = append(idx, i)
 	}
-	compiled, err := g.compile(ctx, parsed, c)
+	compiled, err := g.compile(ctx, p.Org.ID, parsed, c)
 	if err != nil {
 		return nil, err
 	}

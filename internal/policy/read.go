@@ -54,6 +54,7 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 // see; this only reshapes what it may.
 func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page, granted, identity []string) (firebreak.Page, error) {
 	decisions := map[int64]Decision{}
+	now := g.opts.Clock.Now()
 	ps := pseudonyms{secret: d.hub.Secret, reader: r.Org.ID}
 	var restricted, grantedReads []string
 	for i := range page.Objects {
@@ -85,6 +86,11 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 				o.Raw = anonymise(o.Raw, ps.of(o.Provider))
 			}
 			continue
+		}
+		if !dec.Own && !dec.AsOperator && r.Operator && !o.Expires.IsZero() && !now.Before(o.Expires) {
+			// Expired, so a member would no longer see it: only the operator role shows
+			// it, and that read is on the record like any other restricted one.
+			dec.AsOperator = true
 		}
 		if dec.AsOperator {
 			restricted = append(restricted, o.ID)

@@ -54,7 +54,7 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		}
 		parsed = append(parsed, o)
 	}
-	compiled, err := g.compile(ctx, parsed, c)
+	compiled, err := g.compile(ctx, p.Org.ID, parsed, c)
 	if err != nil {
 		return firebreak.Status{}, err
 	}
@@ -146,14 +146,14 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 }
 
 // compile derives the policy of each parsed object written to collection c.
-func (g *Guard) compile(ctx context.Context, objs []*stix.Object, c firebreak.Collection) ([]Compiled, error) {
+func (g *Guard) compile(ctx context.Context, provider int64, objs []*stix.Object, c firebreak.Collection) ([]Compiled, error) {
 	batch := map[string]*stix.Object{}
 	for _, o := range objs {
 		if o.Type == "marking-definition" {
 			batch[o.ID] = o
 		}
 	}
-	defs, err := g.markingDefs(ctx, objs, batch)
+	defs, err := g.markingDefs(ctx, provider, objs, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +186,17 @@ func failureOf(i int, raw json.RawMessage, err error) firebreak.StatusDetail {
 	return firebreak.StatusDetail{ID: id, Version: head.Modified, Message: firebreak.ErrorMessage(err)}
 }
 
-// markingDefs gathers the marking definitions the parsed objects refer to: from the same
-// submission first, then from a cache of definitions already stored (they cannot change),
-// then from the store.
-func (g *Guard) markingDefs(ctx context.Context, objs []*stix.Object, batch map[string]*stix.Object) (map[string]*stix.Object, error) {
+// markingDefs gathers the marking definitions the parsed objects refer to, within the
+// provider: from the same submission first, then from the provider's own stored
+// definitions. The fixed TLP ids need no definition. A definition another provider
+// stored is never used: resolving it would let one member apply (and, through the
+// preview and the status, read) another's audience, tell whether an id exists, or squat
+// an id that the other's later objects refer to. What is not the provider's own fails
+// closed as an unknown marking. Nothing is cached: a definition deleted and stored again
+// on another node is read as it is now.
+func (g *Guard) markingDefs(ctx context.Context, provider int64, objs []*stix.Object, batch map[string]*stix.Object) (map[string]*stix.Object, error) {
 	defs := map[string]*stix.Object{}
 	var missing []string
-	g.mu.Lock()
 	for _, o := range objs {
 		for _, ref := range MarkingRefs(o) {
 			if _, done := defs[ref]; done {
@@ -200,20 +204,17 @@ func (g *Guard) markingDefs(ctx context.Context, objs []*stix.Object, batch map[
 			}
 			if def, ok := batch[ref]; ok {
 				defs[ref] = def
-			} else if def, ok := g.defs[ref]; ok {
-				defs[ref] = def
 			} else {
 				defs[ref] = nil
 				missing = append(missing, ref)
 			}
 		}
 	}
-	g.mu.Unlock()
-	for len(missing) > 0 {
+	for len(missing) > 0 && provider != 0 {
 		n := min(len(missing), 100)
 		chunk := missing[:n]
 		missing = missing[n:]
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true, Provider: provider}, firebreak.ObjectFilter{
 			IDs: chunk, Types: []string{"marking-definition"}, Versions: firebreak.VersionFilter{First: true}, Limit: n, NoWait: true,
 		})
 		if err != nil {
@@ -225,12 +226,6 @@ func (g *Guard) markingDefs(ctx context.Context, objs []*stix.Object, batch map[
 				continue // stored before a stricter validator; treat as unknown
 			}
 			defs[def.ID] = def
-			g.mu.Lock()
-			if len(g.defs) > 100000 {
-				clear(g.defs)
-			}
-			g.defs[def.ID] = def
-			g.mu.Unlock()
 		}
 	}
 	for id, def := range defs {
