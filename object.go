@@ -102,6 +102,9 @@ func (f ObjectFilter) Start() Cursor {
 	return c
 }
 
+// DefaultPageLimit is the page size when a filter gives none.
+const DefaultPageLimit = 1000
+
 // Page is one page of versions in the hub's order.
 type Page struct {
 	Objects []Object

@@ -131,7 +131,7 @@ func newWorld(seed uint64) *world {
 			props = append(props, fmt.Sprintf(`"audience":{"circles":[%s],"organizations":[%s]}`, strings.Join(cs, ","), strings.Join(os, ",")))
 		}
 		if r.IntN(2) == 0 {
-			props = append(props, fmt.Sprintf(`"attribution":%q`, []string{"none", "government", "everyone"}[r.IntN(3)]))
+			props = append(props, fmt.Sprintf(`"attribution":%q`, []string{"none", "pseudonymous", "government", "everyone"}[r.IntN(4)]))
 		}
 		var cv []string
 		for _, c := range policy.Caveats {
@@ -169,32 +169,38 @@ func (w *world) resolveIdentities(t *testing.T, ids map[string]string) {
 			s = strings.ReplaceAll(s, `"identity-of:`+name+`"`, strconv.Quote(id))
 		}
 		w.markRaw[i] = json.RawMessage(s)
-		o, err := stix.Parse(w.markRaw[i])
-		if err != nil {
-			t.Fatalf("marking %s: %v", s, err)
+		for k := range w.orgs {
+			raw := w.markingFor(k, w.markRaw[i])
+			o, err := stix.Parse(raw)
+			if err != nil {
+				t.Fatalf("marking %s: %v", raw, err)
+			}
+			w.markings[o.ID] = o
 		}
-		w.markings[o.ID] = o
 	}
+}
+
+// markingFor returns provider k's copy of a marking definition (or of a reference to
+// one): marking definitions resolve within their provider, so each provider submits its
+// own, with ids of its own.
+func (w *world) markingFor(k int, raw []byte) []byte {
+	return []byte(strings.Replace(string(raw), "-0000-4000-8000-", fmt.Sprintf("-%04x-4000-8000-", k), 1))
 }
 
 var tlpRefs = []string{stix.TLPClearID, stix.TLPGreenID, stix.TLPAmberID, stix.TLPAmberStrictID, stix.TLPRedID,
 	stix.TLP1WhiteID, stix.TLP1GreenID, stix.TLP1AmberID, stix.TLP1RedID}
 
-// object makes a random indicator version by provider.
-func (w *world) object(n int, modified string) string {
+// object makes a random indicator version by provider k.
+func (w *world) object(n int, modified string, k int) string {
 	r := w.rng
 	var marks []string
 	if r.IntN(8) != 0 {
 		marks = append(marks, strconv.Quote(tlpRefs[r.IntN(len(tlpRefs))]))
 	}
 	if n := r.IntN(3); n > 0 {
-		ids := make([]string, 0, len(w.markings))
-		for id := range w.markings {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
 		for ; n > 0; n-- {
-			marks = append(marks, strconv.Quote(ids[r.IntN(len(ids))]))
+			tmpl, _ := stix.Parse(w.markRaw[r.IntN(len(w.markRaw))])
+			marks = append(marks, strconv.Quote(string(w.markingFor(k, []byte(tmpl.ID)))))
 		}
 	}
 	if r.IntN(40) == 0 {
@@ -282,26 +288,35 @@ func TestDifferentialPolicy(t *testing.T) {
 	const nObjects = 3000
 	owner := map[int]string{}
 	var batches = map[string][]json.RawMessage{}
+	index := map[string]int{}
+	for k, o := range w.orgs {
+		index[o.Name] = k
+	}
 	for n := 0; n < nObjects; n++ {
 		p := writers[w.rng.IntN(len(writers))]
 		owner[n] = p
 		nv := 1 + w.rng.IntN(3)/2 // mostly one version, some two
 		for v := 0; v < nv; v++ {
 			mod := fmt.Sprintf("2026-0%d-01T00:00:00.000Z", v+1)
-			raw := w.object(n, mod)
+			raw := w.object(n, mod, index[p])
 			batches[p] = append(batches[p], json.RawMessage(raw))
 			w.versions = append(w.versions, version{id: fmt.Sprintf("indicator--%08x-1111-4111-8111-000000000000", n), ver: mod, provider: p, raw: []byte(raw)})
 		}
 	}
-	// The operator publishes the policy markings (any provider may reference them), then
-	// every provider submits its objects, through TAXII.
-	if st := postEnvelope(t, srv.URL, w.tokens["operator"], w.markRaw); st.FailureCount != 0 {
-		t.Fatalf("markings: %+v", st.Failures)
-	}
+	// Every provider submits its own policy markings with its objects, through TAXII.
 	var markVersions []version
-	for _, raw := range w.markRaw {
-		o, _ := stix.Parse(raw)
-		markVersions = append(markVersions, version{id: o.ID, ver: o.Version(), provider: "operator", raw: raw})
+	for _, p := range writers {
+		if len(batches[p]) == 0 {
+			continue
+		}
+		var own []json.RawMessage
+		for _, tmpl := range w.markRaw {
+			raw := w.markingFor(index[p], tmpl)
+			own = append(own, raw)
+			o, _ := stix.Parse(raw)
+			markVersions = append(markVersions, version{id: o.ID, ver: o.Version(), provider: p, raw: raw})
+		}
+		batches[p] = append(own, batches[p]...)
 	}
 	w.versions = append(markVersions, w.versions...)
 	for _, p := range writers {
@@ -334,16 +349,56 @@ func TestDifferentialPolicy(t *testing.T) {
 		}
 		return out
 	}
-	// Markings of other providers with the same id are duplicates of the first: the
-	// definitions are identical, so Compile sees the same ones everyone does.
-	decide := func(rd policy.Reader, v version) (policy.Decision, bool) {
+	// Each version's policy, compiled once. A provider's markings are its own, with ids
+	// of their own, so Compile sees every definition under its one id.
+	type compiledVersion struct {
+		c    policy.Compiled
+		prov policy.Provider
+	}
+	compiled := map[string]compiledVersion{}
+	for _, v := range w.versions {
 		o, _ := stix.Parse(v.raw)
-		c := policy.Compile(o, w.markings, policy.CompileOptions{DefaultTLP: firebreak.TLPAmber})
 		prov := byName[v.provider]
-		dec := policy.Decide(rd, policy.Provider{Org: prov, Ancestors: ancestors(prov), Peer: peers[prov.Name] != nil}, c.Doc)
-		expired := !c.Expires.IsZero() && !time.Now().Before(c.Expires)
-		if expired && !dec.Own && !rd.Operator {
-			return policy.Decision{}, false
+		compiled[v.id+"|"+v.ver] = compiledVersion{policy.Compile(o, w.markings, policy.CompileOptions{DefaultTLP: firebreak.TLPAmber}),
+			policy.Provider{Org: prov, Ancestors: ancestors(prov), Peer: peers[prov.Name] != nil}}
+	}
+	// marked lists, for a reader, the marking definitions of each provider that mark a
+	// version it may see as a member (whether expired or not: a definition follows the
+	// policies it shaped).
+	markedFor := func(rd policy.Reader) map[string]bool {
+		out := map[string]bool{}
+		for _, v := range w.versions {
+			cv := compiled[v.id+"|"+v.ver]
+			if cv.c.Doc.Defines != "" {
+				continue
+			}
+			if dec := policy.Decide(rd, cv.prov, cv.c.Doc); dec.Visible && !dec.AsOperator {
+				for _, m := range cv.c.Doc.Markings {
+					out[v.provider+"|"+m] = true
+				}
+			}
+		}
+		return out
+	}
+	decide := func(rd policy.Reader, marked map[string]bool, v version) (policy.Decision, bool) {
+		cv := compiled[v.id+"|"+v.ver]
+		dec := policy.Decide(rd, cv.prov, cv.c.Doc)
+		if cv.c.Doc.Defines != "" && !dec.Own {
+			// A marking definition reaches a member who may see something it marks.
+			if !dec.Visible || dec.AsOperator || !marked[v.provider+"|"+v.id] {
+				if !rd.Operator {
+					return policy.Decision{}, false
+				}
+				dec = policy.Decision{Visible: true, AsOperator: true, NameProvider: true}
+			}
+		}
+		expired := !cv.c.Expires.IsZero() && !time.Now().Before(cv.c.Expires)
+		if expired && !dec.Own {
+			if !rd.Operator {
+				return policy.Decision{}, false
+			}
+			// Only the operator role still shows it: read as submitted, and audited.
+			dec = policy.Decision{Visible: true, AsOperator: true, NameProvider: true}
 		}
 		return dec, dec.Visible
 	}
@@ -367,14 +422,17 @@ func TestDifferentialPolicy(t *testing.T) {
 		}
 		rd := policy.Reader{Org: org, Ancestors: ancestors(org), Circles: circlesOf(org), Operator: o.Name == "operator", Peer: peers[o.Name]}
 		if rd.Peer != nil {
-			rd.Circles = nil
+			// A peer receives the circles its agreement names.
+			rd.Circles = slices.Sorted(slices.Values(rd.Peer.Circles))
+			rd.Circles = slices.Compact(rd.Circles)
 		}
+		marked := markedFor(rd)
 		// Expected: per object, the visible versions, and the last of them.
 		visible := map[string][]version{}
 		decs := map[string]policy.Decision{}
 		for _, v := range w.versions {
 			pairs++
-			if dec, ok := decide(rd, v); ok {
+			if dec, ok := decide(rd, marked, v); ok {
 				visible[v.id] = append(visible[v.id], v)
 				decs[v.id+"|"+v.ver] = dec
 			}
@@ -400,8 +458,15 @@ func TestDifferentialPolicy(t *testing.T) {
 			exp := v.raw
 			if !dec.Own && !dec.AsOperator {
 				exp = stix.Redact(exp, dec.Remove)
+				if obj.Type == "marking-definition" {
+					exp = audienceModel(t, exp, rd)
+				}
 				if !dec.NameProvider {
-					exp, _ = stix.ReplaceMember(exp, "created_by_ref", []byte(strconv.Quote(policy.Pseudonym(hub.Secret, byName[v.provider].ID, org.ID))))
+					object := obj.ID
+					if dec.Linkable {
+						object = ""
+					}
+					exp, _ = stix.ReplaceMember(exp, "created_by_ref", []byte(strconv.Quote(policy.Pseudonym(hub.Secret, byName[v.provider].ID, org.ID, object))))
 				}
 			}
 			if !bytes.Equal(raw.raw, exp) {
@@ -425,8 +490,9 @@ func TestDifferentialPolicy(t *testing.T) {
 		exp := map[string]string{}
 		memberView := rd
 		memberView.Operator = false
+		memberMarked := markedFor(memberView)
 		for _, v := range w.versions {
-			if _, ok := decide(memberView, v); ok {
+			if _, ok := decide(memberView, memberMarked, v); ok {
 				exp[v.id] = v.ver
 			}
 		}
@@ -479,6 +545,52 @@ func TestDifferentialPolicy(t *testing.T) {
 	if diffs > 0 {
 		t.Errorf("%d differences between the read paths and the decision function (seed %d)", diffs, seed)
 	}
+}
+
+// audienceModel is what a reader receives of a policy marking definition: of its
+// audience, only the organisations and circles that name the reader (a peer gets itself
+// as its identity id, and circles qualified by this hub's name).
+func audienceModel(t *testing.T, raw []byte, rd policy.Reader) []byte {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		t.Fatal(err)
+	}
+	var exts map[string]json.RawMessage
+	json.Unmarshal(top["extensions"], &exts)
+	var ext map[string]json.RawMessage
+	json.Unmarshal(exts[stix.PolicyExtensionID], &ext)
+	if ext == nil || ext["audience"] == nil {
+		return raw
+	}
+	var a struct{ Circles, Organizations []string }
+	json.Unmarshal(ext["audience"], &a)
+	out := struct {
+		Circles       []string `json:"circles"`
+		Organizations []string `json:"organizations"`
+	}{[]string{}, []string{}}
+	for _, o := range a.Organizations {
+		if o == rd.Org.Name || o == rd.Org.IdentityID {
+			if rd.Peer != nil {
+				o = rd.Org.IdentityID
+			}
+			if !slices.Contains(out.Organizations, o) {
+				out.Organizations = append(out.Organizations, o)
+			}
+		}
+	}
+	for _, c := range a.Circles {
+		if slices.Contains(rd.Circles, c) {
+			if rd.Peer != nil {
+				c = "diff/" + c
+			}
+			out.Circles = append(out.Circles, c)
+		}
+	}
+	ext["audience"], _ = json.Marshal(out)
+	e, _ := json.Marshal(ext)
+	newExts, _ := stix.ReplaceMember(top["extensions"], stix.PolicyExtensionID, e)
+	got, _ := stix.ReplaceMember(raw, "extensions", newExts)
+	return got
 }
 
 type gotObject struct {

@@ -96,12 +96,33 @@ func providerTerms(org firebreak.Organization) []string {
 	return append(terms, org.Domains...)
 }
 
+// providerRef stands, in the anonymous variant the store keeps, for every reference to
+// the provider's own identities; each read puts the reader's pseudonym in its place. It
+// is not a valid identity id, so no submitted object can carry it.
+const providerRef = `"identity--firebreak-provider"`
+
 // anonymousVariant returns what readers who may not learn the provider receive of raw
-// (already scrubbed of personal data): the provider's names and domains redacted in free
-// text, and external references that point to its domains removed. It returns nil when
-// that would change nothing.
-func anonymousVariant(raw []byte, org firebreak.Organization) []byte {
-	lower := bytes.ToLower(raw)
+// (already scrubbed of personal data): every reference to one of the provider's
+// identities (ids, at any depth, in any _ref or _refs) replaced by providerRef, the
+// provider's names and domains redacted in free text, and external references that point
+// to its domains removed. It returns nil when only created_by_ref and a sighting's
+// where_sighted_refs would change, which the read path replaces without a variant.
+func anonymousVariant(raw []byte, org firebreak.Organization, identities map[string]bool) []byte {
+	other := false
+	withRefs := stix.EditRefs(raw, func(key, id string) stix.RefEdit {
+		if !identities[id] && key != "where_sighted_refs" {
+			return stix.RefEdit{}
+		}
+		if key != "created_by_ref" && key != "where_sighted_refs" {
+			other = true
+		}
+		return stix.RefEdit{With: []byte(providerRef)}
+	})
+	out := raw
+	if other {
+		out = withRefs
+	}
+	lower := bytes.ToLower(out)
 	found := false
 	for _, t := range providerTerms(org) {
 		if t != "" && bytes.Contains(lower, []byte(strings.ToLower(t))) {
@@ -109,18 +130,14 @@ func anonymousVariant(raw []byte, org firebreak.Organization) []byte {
 			break
 		}
 	}
-	if !found {
-		return nil
-	}
-	out := raw
-	if len(org.Domains) > 0 {
+	if found && len(org.Domains) > 0 {
 		var refs []struct {
 			URL string `json:"url"`
 		}
 		var head struct {
 			Refs json.RawMessage `json:"external_references"`
 		}
-		if json.Unmarshal(raw, &head) == nil && json.Unmarshal(head.Refs, &refs) == nil {
+		if json.Unmarshal(out, &head) == nil && json.Unmarshal(head.Refs, &refs) == nil {
 			var cut []string
 			for i, r := range refs {
 				if pointsTo(r.URL, org.Domains) {
@@ -133,11 +150,23 @@ func anonymousVariant(raw []byte, org firebreak.Organization) []byte {
 			out = stix.RemoveSelected(out, cut)
 		}
 	}
-	if named, fs, err := scrub.New(providerTerms(org)).Object(out); err == nil && len(fs) > 0 {
-		out = named
+	if found {
+		if named, fs, err := scrub.New(providerTerms(org)).Object(out); err == nil && len(fs) > 0 {
+			out = named
+		}
 	}
 	if bytes.Equal(out, raw) {
 		return nil
+	}
+	if !other {
+		// The variant is kept: let it carry the placeholder everywhere, so that a read
+		// needs one replacement only.
+		out = stix.EditRefs(out, func(key, id string) stix.RefEdit {
+			if identities[id] || key == "where_sighted_refs" {
+				return stix.RefEdit{With: []byte(providerRef)}
+			}
+			return stix.RefEdit{}
+		})
 	}
 	return out
 }
@@ -175,26 +204,53 @@ func isProviderIdentity(o *stix.Object, org firebreak.Organization, creators map
 	return json.Unmarshal(o.Raw, &id) == nil && strings.EqualFold(strings.TrimSpace(id.Name), org.Name)
 }
 
-// Pseudonym is the identity id that stands for provider in what reader receives: stable
-// for one reader, unlinkable across readers (a keyed hash of the hub's secret, the
-// provider and the reader).
-func Pseudonym(secret []byte, provider, reader int64) string {
+// Pseudonym is the identity id that stands for provider in what reader receives of the
+// object with id object: a keyed hash of the hub's secret, the provider, the reader and
+// the object, so that two anonymous objects of one provider cannot be linked to each
+// other, nor one reader's copy to another's. Learning the provider of one object (a
+// grant, an introduction, an attributed version) names that object only. With object
+// "" (attribution "pseudonymous") it is one pseudonym per provider and reader: the
+// reader can link the provider's objects without learning who it is.
+func Pseudonym(secret []byte, provider, reader int64, object string) string {
+	return pseudonymOf(pseudonymKey(secret, provider, reader), object)
+}
+
+// pseudonymKey is the part of a pseudonym that one page of one reader shares.
+func pseudonymKey(secret []byte, provider, reader int64) [32]byte {
 	m := hmac.New(sha256.New, secret)
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(provider))
 	binary.BigEndian.PutUint64(b[8:], uint64(reader))
 	m.Write(b[:])
-	sum := m.Sum(nil)
-	sum[6] = sum[6]&0x0f | 0x40
-	sum[8] = sum[8]&0x3f | 0x80
-	h := fmt.Sprintf("%x", sum[:16])
+	var k [32]byte
+	m.Sum(k[:0])
+	return k
+}
+
+func pseudonymOf(key [32]byte, object string) string {
+	sum := key[:]
+	if object != "" {
+		h := sha256.New()
+		h.Write(key[:])
+		h.Write([]byte(object))
+		sum = h.Sum(nil)
+	}
+	var u [16]byte
+	copy(u[:], sum)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	h := fmt.Sprintf("%x", u)
 	return "identity--" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // anonymise replaces the provider's identity in an object for a reader that may not learn
-// it: created_by_ref, and a sighting's where_sighted_refs, name ps instead, the reader's
-// pseudonym of the provider as a JSON string (see pseudonyms).
+// it with ps, the pseudonym as a JSON string: every reference the anonymous variant marked
+// with providerRef, or, in an object without a variant, created_by_ref and a sighting's
+// where_sighted_refs.
 func anonymise(raw, ps []byte) []byte {
+	if bytes.Contains(raw, []byte(providerRef)) {
+		return bytes.ReplaceAll(raw, []byte(providerRef), ps)
+	}
 	out, _ := stix.ReplaceMember(raw, "created_by_ref", ps)
 	if bytes.Contains(out, []byte(`"where_sighted_refs"`)) {
 		out, _ = stix.ReplaceMember(out, "where_sighted_refs", []byte("["+string(ps)+"]"))
@@ -202,22 +258,111 @@ func anonymise(raw, ps []byte) []byte {
 	return out
 }
 
-// pseudonyms gives one reader's pseudonyms of providers as JSON strings, each computed
-// once however many of the provider's objects a page holds.
+// pseudonyms gives one reader's pseudonyms of providers as JSON strings, the key of each
+// provider computed once however many of its objects a page holds.
 type pseudonyms struct {
 	secret []byte
 	reader int64
-	known  map[int64][]byte
+	keys   map[int64][32]byte
 }
 
-func (p *pseudonyms) of(provider int64) []byte {
-	ps, ok := p.known[provider]
+func (p *pseudonyms) of(provider int64, object string, linkable bool) []byte {
+	k, ok := p.keys[provider]
 	if !ok {
-		if p.known == nil {
-			p.known = map[int64][]byte{}
+		if p.keys == nil {
+			p.keys = map[int64][32]byte{}
 		}
-		ps = []byte(strconv.Quote(Pseudonym(p.secret, provider, p.reader)))
-		p.known[provider] = ps
+		k = pseudonymKey(p.secret, provider, p.reader)
+		p.keys[provider] = k
 	}
-	return ps
+	if linkable {
+		object = ""
+	}
+	return []byte(strconv.Quote(pseudonymOf(k, object)))
+}
+
+// audienceFor returns a policy marking definition as reader r may receive it: the caveats
+// that bind it, and of the audience only the organisations and circles that name the
+// reader. A peer hub receives the audience that names it as its identity id, never as a
+// name: names are local to a hub, and the peer resolving one to an organisation of its
+// own that happens to bear it would hand the object to someone the provider never
+// meant. Definitions without the policy extension are returned as they are.
+func audienceFor(raw []byte, r Reader, hub firebreak.Hub) []byte {
+	var head struct {
+		Extensions map[string]json.RawMessage `json:"extensions"`
+	}
+	if json.Unmarshal(raw, &head) != nil {
+		return raw
+	}
+	ext, ok := head.Extensions[stix.PolicyExtensionID]
+	if !ok {
+		return raw
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(ext, &m) != nil {
+		return raw
+	}
+	aud, ok := m["audience"]
+	if !ok {
+		return raw
+	}
+	var a struct {
+		Circles       []string `json:"circles"`
+		Organizations []string `json:"organizations"`
+	}
+	if json.Unmarshal(aud, &a) != nil {
+		return raw
+	}
+	out := struct {
+		Circles       []string `json:"circles"`
+		Organizations []string `json:"organizations"`
+	}{Circles: []string{}, Organizations: []string{}}
+	for _, o := range a.Organizations {
+		if o == r.Org.Name || r.Org.IdentityID != "" && o == r.Org.IdentityID {
+			name := o
+			if r.Peer != nil {
+				name = r.Org.IdentityID
+			}
+			if !slices.Contains(out.Organizations, name) {
+				out.Organizations = append(out.Organizations, name)
+			}
+		}
+	}
+	for _, c := range a.Circles {
+		if _, ok := slices.BinarySearch(r.Circles, c); ok {
+			if r.Peer != nil {
+				c = hub.Name + "/" + c // the circle of this hub, which the peer cannot mistake for one of its own
+			}
+			out.Circles = append(out.Circles, c)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return raw
+	}
+	m["audience"] = b
+	newExt, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	exts, ok := lookupMember(raw, "extensions")
+	if !ok {
+		return raw
+	}
+	newExts, ok := stix.ReplaceMember(exts, stix.PolicyExtensionID, newExt)
+	if !ok {
+		return raw
+	}
+	res, _ := stix.ReplaceMember(raw, "extensions", newExts)
+	return res
+}
+
+// lookupMember returns the raw value of raw's top-level member key.
+func lookupMember(raw []byte, key string) ([]byte, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil, false
+	}
+	v, ok := m[key]
+	return v, ok
 }

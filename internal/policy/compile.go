@@ -48,10 +48,15 @@ func Compile(obj *stix.Object, defs map[string]*stix.Object, opts CompileOptions
 	if c.audienceSet && len(d.Circles) == 0 && len(d.Orgs) == 0 {
 		d.NoAudience = true
 	}
-	if d.TLP < 0 && obj.Type == "marking-definition" {
-		// A marking definition is an instruction to whoever receives what it marks: it
-		// travels with them (to members and peers) unless it is marked itself.
-		d.TLP = firebreak.TLPClear
+	if obj.Type == "marking-definition" {
+		if _, fixed := stix.TLPOf(obj.ID); !fixed {
+			// A marking definition travels with what it marks, to those who may see
+			// that (see Doc.Defines), and no further than its own markings allow.
+			d.Defines = obj.ID
+		}
+		if d.TLP < 0 {
+			d.TLP = firebreak.TLPClear
+		}
 	}
 	if d.TLP < 0 {
 		d.TLP, d.DefaultTLP = opts.DefaultTLP, true
@@ -90,6 +95,9 @@ func (c *compiler) tlp(t firebreak.TLP) {
 // objectMarking applies one object_marking_refs entry.
 func (c *compiler) objectMarking(ref string) {
 	if t, ok := markingTLP(ref, c.defs); ok {
+		if _, fixed := stix.TLPOf(ref); !fixed {
+			c.doc.Markings = append(c.doc.Markings, ref)
+		}
 		c.tlp(t)
 		return
 	}
@@ -98,6 +106,7 @@ func (c *compiler) objectMarking(ref string) {
 		c.unknown(ref)
 		return
 	}
+	c.doc.Markings = append(c.doc.Markings, ref)
 	switch kindOf(def) {
 	case markingStatement:
 		return
@@ -146,6 +155,9 @@ func kindOf(def *stix.Object) markingKind {
 // granularMarking applies one granular marking: a TLP on selected properties. Anything
 // else applied granularly is not understood, and fails closed for the whole object.
 func (c *compiler) granularMarking(g stix.GranularMarking) {
+	if _, fixed := stix.TLPOf(g.MarkingRef); !fixed && c.defs[g.MarkingRef] != nil {
+		c.doc.Markings = append(c.doc.Markings, g.MarkingRef)
+	}
 	if t, ok := markingTLP(g.MarkingRef, c.defs); ok {
 		c.doc.Granular = append(c.doc.Granular, GranularRule{TLP: t, Selectors: slices.Clone(g.Selectors)})
 		return
@@ -191,7 +203,7 @@ func (c *compiler) policyMarking(ext json.RawMessage) bool {
 	}
 	if m.Attribution != nil {
 		switch *m.Attribution {
-		case AttributionNone, AttributionGovernment, AttributionEveryone:
+		case AttributionNone, AttributionPseudonymous, AttributionGovernment, AttributionEveryone:
 			c.attribution(*m.Attribution)
 		default:
 			return false
@@ -226,7 +238,7 @@ func (c *compiler) policyMarking(ext json.RawMessage) bool {
 // attribution keeps the strictest attribution seen: none < government < everyone. The
 // first marking sets it; later ones may only narrow it.
 func (c *compiler) attribution(a string) {
-	rank := map[string]int{"": 0, AttributionNone: 0, AttributionGovernment: 1, AttributionEveryone: 2}
+	rank := map[string]int{"": 0, AttributionNone: 0, AttributionPseudonymous: 1, AttributionGovernment: 2, AttributionEveryone: 3}
 	if !c.attrSet {
 		c.doc.Attribution = a
 		c.attrSet = true

@@ -83,7 +83,14 @@ func TestCompile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Compile(markedIndicator(t, tt.marks, tt.granular), defs, tt.opts)
+			obj := markedIndicator(t, tt.marks, tt.granular)
+			got := Compile(obj, defs, tt.opts)
+			// The policy lists the definitions that shaped it: those it could resolve.
+			for _, ref := range MarkingRefs(obj) {
+				if defs[ref] != nil {
+					tt.want.Markings = append(tt.want.Markings, ref)
+				}
+			}
 			tt.want.canonical()
 			if string(got.Doc.Encode()) != string(tt.want.Encode()) {
 				t.Errorf("Doc = %s\nwant  %s", got.Doc.Encode(), tt.want.Encode())

@@ -43,6 +43,10 @@ type Decision struct {
 	Remove []string
 	// NameProvider is true when the reader may learn who provided the version.
 	NameProvider bool
+	// Linkable is true when the reader may not learn the provider but may link the
+	// provider's versions to one another (attribution "pseudonymous"): it gets one
+	// pseudonym for the provider rather than one per object.
+	Linkable bool
 }
 
 // governmental are the organisation types that attribution "government" admits.
@@ -64,6 +68,7 @@ func Decide(r Reader, p Provider, d Doc) Decision {
 	}
 	if memberMay(r, p, d, d.TLP) && (!d.ProviderIdentity || mayName(r, p, d)) {
 		dec := Decision{Visible: true, NameProvider: mayName(r, p, d)}
+		dec.Linkable = !dec.NameProvider && d.Attribution == AttributionPseudonymous
 		for _, g := range d.Granular {
 			if g.TLP > d.TLP && !memberMay(r, p, d, g.TLP) {
 				dec.Remove = append(dec.Remove, g.Selectors...)

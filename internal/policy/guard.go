@@ -66,6 +66,47 @@ type visEntry struct {
 	upto  int64   // policies up to this id have been decided
 	ids   []int64 // visible policy ids, ascending
 	named []int64 // those of ids under which the reader may learn the provider
+	// Marking definitions (Doc.Defines) are visible only once a version that the reader
+	// may see as a member is marked by them: marked holds those seen so far; defs the
+	// policies of each definition that its own policy lets the reader see, waiting for a
+	// version it marks or already listed; opOnly the definitions' policies in ids that
+	// only the operator role shows (their reads are audited).
+	marked map[markKey]bool
+	defs   map[markKey][]markDef
+	opOnly map[int64]bool
+}
+
+// markDef is the policy of a marking definition waiting for a version it marks.
+type markDef struct {
+	id    int64
+	named bool
+}
+
+// markKey names a marking definition of one provider: definitions resolve within their
+// provider, so two providers' definitions with one id are two definitions.
+type markKey struct {
+	provider int64
+	id       string
+}
+
+// add lists policy id as visible (named when the reader may learn its provider), keeping
+// the lists ascending. The lists may have been handed to readers: they are never changed
+// in place.
+func (e *visEntry) add(id int64, named bool) {
+	insert := func(s []int64) []int64 {
+		i, found := slices.BinarySearch(s, id)
+		if found {
+			return s
+		}
+		if i == len(s) {
+			return append(s, id)
+		}
+		return slices.Insert(slices.Clip(s), i, id)
+	}
+	e.ids = insert(e.ids)
+	if named {
+		e.named = insert(e.named)
+	}
 }
 
 // directory is a snapshot of the directory that the guard decides with.

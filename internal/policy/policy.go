@@ -18,6 +18,9 @@ import (
 // Attribution values: who may learn the provider's identity.
 const (
 	AttributionNone       = "none"
+	// AttributionPseudonymous names the provider to nobody, but lets each reader link
+	// the provider's objects to one another (one pseudonym per reader, not per object).
+	AttributionPseudonymous = "pseudonymous"
 	AttributionGovernment = "government"
 	AttributionEveryone   = "everyone"
 )
@@ -78,6 +81,15 @@ type Doc struct {
 	// with any is visible to its provider and the hub operators only: the hub fails
 	// closed, and flags it.
 	Unknown []string `json:"unknown,omitempty"`
+	// Markings are the marking definitions (other than the fixed TLP ones) that shaped
+	// this policy, sorted: a reader who may see a version under it may also see them.
+	Markings []string `json:"markings,omitempty"`
+	// Defines is set on the policy of a marking definition, to its id. A marking
+	// definition is an object like any other, and more: it reaches only readers who may
+	// see something it marks (a version of its provider whose policy lists it in
+	// Markings), as well as its own policy allows. Each definition has a policy of its
+	// own, so that the guard can decide it apart from the rest.
+	Defines string `json:"defines,omitempty"`
 }
 
 // GranularRule is a TLP level that applies to some properties of an object only.
@@ -108,6 +120,7 @@ func (d *Doc) canonical() {
 	d.Orgs = sortedSet(d.Orgs)
 	d.Caveats = sortedSet(d.Caveats)
 	d.Unknown = sortedSet(d.Unknown)
+	d.Markings = sortedSet(d.Markings)
 	if len(d.Circles) > 0 || len(d.Orgs) > 0 {
 		d.NoAudience = false
 	}

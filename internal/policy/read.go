@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +14,12 @@ import (
 
 // Objects returns the versions in the collection that the caller may see, each as the
 // caller may see it: properties under a stricter granular marking removed, the provider's
-// identity replaced when the caller may not learn it.
+// identity replaced when the caller may not learn it, references to what the caller may
+// not see removed. A version whose required reference the caller may not see (a
+// relationship's source or target, a sighting's indicator, every object a report names)
+// is withheld as if it did not exist: the page is filled from the versions after it, and
+// `more` says whether a version the caller may have follows, so neither a short page nor
+// an empty last one tells that something was withheld.
 func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.ObjectFilter) (firebreak.Page, error) {
 	p, d, err := g.caller(ctx)
 	if err != nil {
@@ -28,9 +34,12 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 	}
 	now := g.opts.Clock.Now()
 	r := d.reader(p, now)
-	vis, err := g.visibility(ctx, r, d, c, now)
+	vis, opOnly, err := g.visibility(ctx, r, d, c, now)
 	if err != nil {
 		return firebreak.Page{}, err
+	}
+	if c.Alias == firebreak.AliasMine {
+		return g.store.Objects(ctx, vis, f) // the provider's own, as submitted
 	}
 	var identity []string
 	if c.Alias == firebreak.AliasShared {
@@ -39,27 +48,85 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 			return firebreak.Page{}, err
 		}
 	}
-	page, err := g.store.Objects(ctx, vis, f)
-	if err != nil {
+	refVis := vis
+	if c.Circle != "" {
+		// A reference is the reader's to follow when it may see the target anywhere,
+		// not only in this circle's view.
+		if refVis, _, err = g.visibility(ctx, r, d, firebreak.Collection{Alias: firebreak.AliasShared}, now); err != nil {
+			return firebreak.Page{}, err
+		}
+		refVis.Granted = vis.Granted
+	}
+	pr := presenter{g: g, p: p, r: r, d: d, refVis: refVis, opOnly: opOnly, granted: vis.Granted, identity: identity, now: now}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = firebreak.DefaultPageLimit
+	}
+	metaOnly := f.MetadataOnly
+	f.MetadataOnly = false // withholding needs the references, which only the object holds
+	var out []firebreak.Object
+	start := f.Start()
+	for {
+		f.Limit = limit + 1 - len(out)
+		page, err := g.store.Objects(ctx, vis, f)
+		if err != nil {
+			return firebreak.Page{}, err
+		}
+		kept, err := pr.present(ctx, page.Objects)
+		if err != nil {
+			return firebreak.Page{}, err
+		}
+		out = append(out, kept...)
+		if len(out) > limit || !page.More {
+			break
+		}
+		f.After, f.AddedAfter = page.Next, time.Time{}
+	}
+	if err := pr.flush(ctx); err != nil {
 		return firebreak.Page{}, err
 	}
-	if c.Alias == firebreak.AliasMine {
-		return page, nil // the provider's own, as submitted
+	if metaOnly {
+		for i := range out {
+			out[i].Raw = nil
+		}
 	}
-	return g.present(ctx, p, r, d, page, vis.Granted, identity)
+	return firebreak.PageOf(out, limit, start), nil
 }
 
-// present turns a page the store returned into what the reader receives, and records the
-// operator reads that need recording. The store already left out what the reader may not
-// see; this only reshapes what it may.
-func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page, granted, identity []string) (firebreak.Page, error) {
-	decisions := map[int64]Decision{}
-	now := g.opts.Clock.Now()
-	ps := pseudonyms{secret: d.hub.Secret, reader: r.Org.ID}
-	var restricted, grantedReads []string
-	for i := range page.Objects {
-		o := &page.Objects[i]
-		dec, ok := decisions[o.Policy]
+// presenter turns the versions the store returned into what one reader receives, and
+// gathers the operator and grant reads that must be recorded. The store already left out
+// what the reader may not see by policy; the presenter reshapes what it may, and
+// withholds what would be left without its required references.
+type presenter struct {
+	g        *Guard
+	p        *firebreak.Principal
+	r        Reader
+	d        *directory
+	refVis   firebreak.Visibility
+	opOnly   map[int64]bool
+	granted  []string
+	identity []string
+	now      time.Time
+
+	decisions    map[int64]Decision
+	ps           pseudonyms
+	pseudonym    map[string]bool // the pseudonyms put in the reader's objects
+	restricted   []string
+	grantedReads []string
+}
+
+// present reshapes objs in place and returns those the reader receives.
+func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]firebreak.Object, error) {
+	g, r, d := pr.g, pr.r, pr.d
+	if pr.decisions == nil {
+		pr.decisions = map[int64]Decision{}
+		pr.ps = pseudonyms{secret: d.hub.Secret, reader: r.Org.ID}
+		pr.pseudonym = map[string]bool{}
+	}
+	edit := make([]bool, len(objs))
+	for i := range objs {
+		o := &objs[i]
+		dec, ok := pr.decisions[o.Policy]
 		if !ok {
 			g.mu.Lock()
 			pi, known := g.policies[o.Policy]
@@ -67,33 +134,36 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			if !known {
 				// The store only returns versions under policies the guard listed, so
 				// this is a bug; fail closed.
-				return firebreak.Page{}, fmt.Errorf("policy %d of %s was not decided", o.Policy, o.ID)
+				return nil, fmt.Errorf("policy %d of %s was not decided", o.Policy, o.ID)
 			}
 			dec = Decide(r, d.provider(pi.provider), pi.doc)
-			decisions[o.Policy] = dec
+			if pi.doc.Defines != "" && pr.opOnly[o.Policy] {
+				dec = Decision{Visible: true, AsOperator: true, NameProvider: true}
+			}
+			pr.decisions[o.Policy] = dec
 		}
-		_, byGrant := slices.BinarySearch(granted, o.ID)
-		_, named := slices.BinarySearch(identity, o.ID)
+		byGrant := pr.grantedCopy(o)
+		_, named := slices.BinarySearch(pr.identity, o.ID)
 		if !dec.Visible || byGrant && !dec.Own && (dec.AsOperator || !g.policyAdmits(r, d, o)) {
 			if !byGrant {
-				return firebreak.Page{}, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)
+				return nil, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)
 			}
 			// Visible only because its provider granted it to this reader: the object as
 			// granted, the provider unnamed unless an identity grant names it, and the
 			// read on the record.
-			grantedReads = append(grantedReads, o.ID)
+			pr.grantedReads = append(pr.grantedReads, o.ID)
 			if o.Raw != nil && !named {
-				o.Raw = anonymise(o.Raw, ps.of(o.Provider))
+				o.Raw = anonymise(o.Raw, pr.ps.of(o.Provider, o.ID, dec.Linkable))
 			}
 			continue
 		}
-		if !dec.Own && !dec.AsOperator && r.Operator && !o.Expires.IsZero() && !now.Before(o.Expires) {
+		if !dec.Own && !dec.AsOperator && r.Operator && !o.Expires.IsZero() && !pr.now.Before(o.Expires) {
 			// Expired, so a member would no longer see it: only the operator role shows
 			// it, and that read is on the record like any other restricted one.
 			dec.AsOperator = true
 		}
 		if dec.AsOperator {
-			restricted = append(restricted, o.ID)
+			pr.restricted = append(pr.restricted, o.ID)
 			continue // operators read it as submitted, and the read is on the record
 		}
 		if o.Raw == nil || dec.Own {
@@ -102,21 +172,39 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 		if len(dec.Remove) > 0 {
 			o.Raw = stix.Redact(o.Raw, dec.Remove)
 		}
+		if o.Type == "marking-definition" {
+			o.Raw = audienceFor(o.Raw, r, d.hub)
+		}
 		if !dec.NameProvider && !named {
-			o.Raw = anonymise(o.Raw, ps.of(o.Provider))
+			ps := pr.ps.of(o.Provider, o.ID, dec.Linkable)
+			pr.pseudonym[string(ps[1:len(ps)-1])] = true
+			o.Raw = anonymise(o.Raw, ps)
+		}
+		edit[i] = true
+	}
+	return pr.filterRefs(ctx, objs, edit)
+}
+
+// grantedCopy reports whether a disclosure grant to the reader covers o: grants bind to
+// the grantor's copy of an id, never to another provider's.
+func (pr *presenter) grantedCopy(o *firebreak.Object) bool {
+	_, ok := slices.BinarySearch(pr.granted, o.ID)
+	return ok
+}
+
+// flush records the restricted and granted reads the presenter saw.
+func (pr *presenter) flush(ctx context.Context) error {
+	if len(pr.grantedReads) > 0 {
+		if err := pr.g.record(ctx, pr.p, firebreak.AuditGrantedRead, pr.grantedReads, "read under a disclosure grant"); err != nil {
+			return err
 		}
 	}
-	if len(grantedReads) > 0 {
-		if err := g.record(ctx, p, firebreak.AuditGrantedRead, grantedReads, "read under a disclosure grant"); err != nil {
-			return firebreak.Page{}, err
+	if len(pr.restricted) > 0 {
+		if err := pr.g.record(ctx, pr.p, firebreak.AuditRestrictedRead, pr.restricted, ""); err != nil {
+			return err
 		}
 	}
-	if len(restricted) > 0 {
-		if err := g.record(ctx, p, firebreak.AuditRestrictedRead, restricted, ""); err != nil {
-			return firebreak.Page{}, err
-		}
-	}
-	return page, nil
+	return nil
 }
 
 // record writes an audit event; without an auditor, nothing that needs one may happen.
@@ -143,12 +231,15 @@ func findCollection(p *firebreak.Principal, d *directory, idOrAlias string) (fir
 // visibility turns the reader's decisions into the store's filter. It only ever lists
 // policies it has decided on: a policy stored after the list was made is not admitted by
 // it, so a concurrent submission can never slip through unjudged.
-func (g *Guard) visibility(ctx context.Context, r Reader, d *directory, c firebreak.Collection, now time.Time) (firebreak.Visibility, error) {
+//
+// It also returns the policies of marking definitions that only the reader's operator
+// role shows (see visEntry), whose reads must be recorded.
+func (g *Guard) visibility(ctx context.Context, r Reader, d *directory, c firebreak.Collection, now time.Time) (firebreak.Visibility, map[int64]bool, error) {
 	if c.Alias == firebreak.AliasMine {
-		return firebreak.Visibility{All: true, Provider: r.Org.ID}, nil
+		return firebreak.Visibility{All: true, Provider: r.Org.ID}, nil, nil
 	}
 	if err := g.loadPolicies(ctx); err != nil {
-		return firebreak.Visibility{}, err
+		return firebreak.Visibility{}, nil, err
 	}
 	key := visKey{org: r.Org.ID, status: r.Org.Status, circles: strings.Join(r.Circles, "\x00"),
 		operator: r.Operator, view: c.Circle, epoch: d.epoch, peer: r.Peer != nil}
@@ -168,24 +259,73 @@ func (g *Guard) visibility(ctx context.Context, r Reader, d *directory, c firebr
 			if !ok {
 				continue
 			}
+			if pi.doc.Defines != "" {
+				e.decideMarking(id, pi, Decide(r, d.provider(pi.provider), pi.doc), r.Operator)
+				continue
+			}
 			if c.Circle != "" && !slices.Contains(pi.doc.Circles, c.Circle) {
 				continue
 			}
 			if dec := Decide(r, d.provider(pi.provider), pi.doc); dec.Visible {
-				e.ids = append(e.ids, id)
-				if dec.NameProvider {
-					e.named = append(e.named, id)
+				e.add(id, dec.NameProvider)
+				if !dec.AsOperator {
+					e.mark(pi)
 				}
 			}
 		}
 		e.upto = g.maxPol
 	}
 	vis := firebreak.Visibility{Policies: slices.Clip(e.ids), Named: slices.Clip(e.named), Owner: r.Org.ID}
+	opOnly := maps.Clone(e.opOnly)
 	if !r.Operator {
 		// An expired version reaches nobody new; its provider still sees it.
 		vis.Now = now
 	}
-	return vis, nil
+	return vis, opOnly, nil
+}
+
+// decideMarking decides the policy of a marking definition: visible when its own policy
+// lets the reader see it as a member and the reader may see (as a member) a version it
+// marks, now or once one arrives; to an operator always, and as a restricted read until
+// then.
+func (e *visEntry) decideMarking(id int64, pi policyInfo, dec Decision, operator bool) {
+	key := markKey{pi.provider, pi.doc.Defines}
+	member := dec.Visible && !dec.AsOperator
+	switch {
+	case member && e.marked[key] || dec.Own:
+		e.add(id, dec.NameProvider)
+	case operator:
+		e.add(id, true)
+		if e.opOnly == nil {
+			e.opOnly = map[int64]bool{}
+		}
+		e.opOnly[id] = true
+	}
+	if member && !dec.Own {
+		if e.defs == nil {
+			e.defs = map[markKey][]markDef{}
+		}
+		e.defs[key] = append(e.defs[key], markDef{id, dec.NameProvider})
+	}
+}
+
+// mark records that the reader may see, as a member, versions under pi: the marking
+// definitions pi lists become visible to it.
+func (e *visEntry) mark(pi policyInfo) {
+	for _, m := range pi.doc.Markings {
+		key := markKey{pi.provider, m}
+		if e.marked[key] {
+			continue
+		}
+		if e.marked == nil {
+			e.marked = map[markKey]bool{}
+		}
+		e.marked[key] = true
+		for _, m := range e.defs[key] {
+			e.add(m.id, m.named)
+			delete(e.opOnly, m.id)
+		}
+	}
 }
 
 // loadPolicies reads the policies stored since the last load.
@@ -252,4 +392,101 @@ func (g *Guard) policyAdmits(r Reader, d *directory, o *firebreak.Object) bool {
 	g.mu.Unlock()
 	r.Operator = false
 	return Decide(r, d.provider(pi.provider), pi.doc).Visible
+}
+
+// requiredRefs are the references without which an object means nothing to its reader:
+// a relationship without its source or target, a sighting without what was sighted, a
+// report, note, opinion, grouping or observed data without any object it names. An object
+// that loses one to the reader's view is withheld from it.
+var requiredRefs = map[string][]string{
+	"relationship":  {"source_ref", "target_ref"},
+	"sighting":      {"sighting_of_ref"},
+	"report":        {"object_refs"},
+	"note":          {"object_refs"},
+	"opinion":       {"object_refs"},
+	"grouping":      {"object_refs"},
+	"observed-data": {"object_refs"},
+}
+
+// followsRef reports whether a reference is one the reader's view must be checked for:
+// not the object's creator or its markings (the anonymity rules and the marking rules
+// decide those), nor a pseudonym or the provider's own identity.
+func (pr *presenter) followsRef(key, id string, provider int64) bool {
+	switch key {
+	case "created_by_ref", "object_marking_refs", "marking_ref":
+		return false
+	}
+	return !pr.pseudonym[id] && id != pr.d.orgs[provider].IdentityID
+}
+
+// filterRefs removes from the objects being edited for the reader the references to
+// objects it may not see (an observable's id names its value), and withholds those left
+// without a required reference.
+func (pr *presenter) filterRefs(ctx context.Context, objs []firebreak.Object, edit []bool) ([]firebreak.Object, error) {
+	var need []string
+	for i := range objs {
+		o := &objs[i]
+		if !edit[i] || !stix.MayHaveRefs(o.Raw) {
+			continue
+		}
+		stix.Refs(o.Raw, func(key, id string) {
+			if pr.followsRef(key, id, o.Provider) {
+				need = append(need, id)
+			}
+		})
+	}
+	if len(need) == 0 {
+		return objs, nil
+	}
+	seen, err := pr.visibleIDs(ctx, need)
+	if err != nil {
+		return nil, err
+	}
+	out := objs[:0]
+	for i := range objs {
+		o := objs[i]
+		if edit[i] && stix.MayHaveRefs(o.Raw) {
+			lost, kept := map[string]bool{}, map[string]bool{}
+			o.Raw = stix.EditRefs(o.Raw, func(key, id string) stix.RefEdit {
+				if !pr.followsRef(key, id, o.Provider) || seen[id] {
+					kept[key] = true
+					return stix.RefEdit{}
+				}
+				lost[key] = true
+				return stix.RefEdit{Drop: true}
+			})
+			withheld := false
+			for _, k := range requiredRefs[o.Type] {
+				if lost[k] && !kept[k] {
+					withheld = true
+				}
+			}
+			if withheld {
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// visibleIDs returns which of ids the reader may see some version of.
+func (pr *presenter) visibleIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	seen := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		chunk := ids[:n]
+		ids = ids[n:]
+		page, err := pr.g.store.Objects(ctx, pr.refVis, firebreak.ObjectFilter{IDs: chunk, Versions: firebreak.VersionFilter{First: true},
+			MetadataOnly: true, Limit: n})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Objects {
+			seen[o.ID] = true
+		}
+	}
+	return seen, nil
 }

@@ -54,6 +54,17 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		}
 		parsed = append(parsed, o)
 	}
+	others := othersIdentities(d, p.Org.ID)
+	kept := parsed[:0]
+	for _, o := range parsed {
+		if others[o.CreatedByRef] || o.Type == "identity" && others[o.ID] {
+			st.Failures = append(st.Failures, firebreak.StatusDetail{ID: o.ID, Version: o.Version(),
+				Message: "the object names another organisation of this hub as its creator or as itself; objects may be attributed only to their submitter"})
+			continue
+		}
+		kept = append(kept, o)
+	}
+	parsed = kept
 	compiled, err := g.compile(ctx, p.Org.ID, parsed, c)
 	if err != nil {
 		return firebreak.Status{}, err
@@ -69,6 +80,16 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 			creators[o.CreatedByRef] = true
 		}
 	}
+	// The provider's identities: what anonymous readers must never find in a reference.
+	identities := map[string]bool{prov.IdentityID: true}
+	for id := range creators {
+		identities[id] = true
+	}
+	for _, o := range parsed {
+		if isProviderIdentity(o, prov, creators) {
+			identities[o.ID] = true
+		}
+	}
 	items := make([]firebreak.IngestItem, len(parsed))
 	reports := make([]string, len(parsed))
 	for i, o := range parsed {
@@ -78,18 +99,17 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		}
 		// What others receive: personal data redacted (the provider keeps its original),
 		// and for readers who may not learn the provider, its names and domains too.
-		// Marking definitions are the policy itself, passed on unchanged.
+		// Marking definitions and statements are objects like any other: their names
+		// and statements are scrubbed and anonymised too.
 		var shared, anon json.RawMessage
-		if o.Type != "marking-definition" {
-			if out, fs, err := sc.ValidObject(o.Raw); err == nil && len(fs) > 0 {
-				shared, reports[i] = out, scrubReport(fs)
-			}
-			base := o.Raw
-			if shared != nil {
-				base = shared
-			}
-			anon = anonymousVariant(base, prov)
+		if out, fs, err := sc.ValidObject(o.Raw); err == nil && len(fs) > 0 {
+			shared, reports[i] = out, scrubReport(fs)
 		}
+		base := o.Raw
+		if shared != nil {
+			base = shared
+		}
+		anon = anonymousVariant(base, prov, identities)
 		held := g.holds(d, doc, reports[i] != "")
 		doc.Held = held
 		items[i] = firebreak.IngestItem{
@@ -166,6 +186,21 @@ func (g *Guard) compile(ctx context.Context, provider int64, objs []*stix.Object
 		out[i] = Compile(o, defs, opts)
 	}
 	return out, nil
+}
+
+// othersIdentities returns the identity ids the provider may not name as creator: those
+// of the hub's other organisations. A submitter owns its claims: any other identity it
+// names is its own (and is anonymised as its own), but it may not attribute an object to
+// another member. (Whether some other provider stored an identity object with a given id
+// is never asked: that answer would be an oracle.)
+func othersIdentities(d *directory, provider int64) map[string]bool {
+	out := map[string]bool{}
+	for id, o := range d.orgs {
+		if id != provider && o.IdentityID != "" {
+			out[o.IdentityID] = true
+		}
+	}
+	return out
 }
 
 // failureOf describes an object Parse rejected. The id is the object's own when it could

@@ -13,7 +13,7 @@ import (
 )
 
 // defaultLimit is the page size when a filter gives none.
-const defaultLimit = 1000
+const defaultLimit = firebreak.DefaultPageLimit
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
 // Foreign when any version of its id came from another provider, Duplicate when this id

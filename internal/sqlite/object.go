@@ -15,7 +15,7 @@ import (
 )
 
 // defaultLimit is the page size when a filter gives none.
-const defaultLimit = 1000
+const defaultLimit = firebreak.DefaultPageLimit
 
 // insertChunk is how many versions one INSERT statement carries: well under SQLite's
 // variable limit, while taking most of the per-statement cost off each row.
