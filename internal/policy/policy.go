@@ -17,12 +17,12 @@ import (
 
 // Attribution values: who may learn the provider's identity.
 const (
-	AttributionNone       = "none"
+	AttributionNone = "none"
 	// AttributionPseudonymous names the provider to nobody, but lets each reader link
 	// the provider's objects to one another (one pseudonym per reader, not per object).
 	AttributionPseudonymous = "pseudonymous"
-	AttributionGovernment = "government"
-	AttributionEveryone   = "everyone"
+	AttributionGovernment   = "government"
+	AttributionEveryone     = "everyone"
 )
 
 // Caveats a provider may add.
