@@ -30,8 +30,10 @@ type scrubbers struct {
 	epoch       int64
 	contacts    []string
 	individuals []string
-	after       firebreak.Cursor
-	s           *scrub.Scrubber
+	// byProvider holds the individuals' names by the provider that stored them.
+	byProvider map[int64][]string
+	after      firebreak.Cursor
+	s          *scrub.Scrubber
 }
 
 // scrubber returns the scrubber for the names the hub knows now.
@@ -55,6 +57,10 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 			}
 			if json.Unmarshal(o.Raw, &id) == nil && id.IdentityClass == "individual" && strings.TrimSpace(id.Name) != "" {
 				sc.individuals = append(sc.individuals, id.Name)
+				if sc.byProvider == nil {
+					sc.byProvider = map[int64][]string{}
+				}
+				sc.byProvider[o.Provider] = append(sc.byProvider[o.Provider], id.Name)
 				rebuild = true
 			}
 		}
@@ -67,6 +73,50 @@ func (g *Guard) scrubber(ctx context.Context, d *directory) (*scrub.Scrubber, er
 		sc.s = scrub.New(append(slices.Clone(sc.contacts), sc.individuals...))
 	}
 	return sc.s, nil
+}
+
+// ownNames builds, when a submission needs it, the scrubber of the names its submitter
+// knows itself: its own contacts and the individuals it stored. The scrubber that
+// redacts what others receive knows every name the hub knows; the submitter's report
+// must not, or it would tell the submitter that a name it wrote is one of another
+// member's contacts or of an identity it may not see.
+type ownNames struct {
+	g        *Guard
+	provider int64
+	s        *scrub.Scrubber
+}
+
+// reportable returns the findings of fs that the submitter's own view explains: every
+// finding that is not a known name, and the names it knows itself.
+func (n *ownNames) reportable(ctx context.Context, raw []byte, fs []scrub.Finding) ([]scrub.Finding, error) {
+	if !slices.ContainsFunc(fs, func(f scrub.Finding) bool { return f.Kind == scrub.KindName }) {
+		return fs, nil
+	}
+	if n.s == nil {
+		cs, err := n.g.store.Contacts(ctx, n.provider)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		n.g.scrub.mu.Lock()
+		names = append(names, n.g.scrub.byProvider[n.provider]...)
+		n.g.scrub.mu.Unlock()
+		n.s = scrub.New(names)
+	}
+	out := slices.DeleteFunc(slices.Clone(fs), func(f scrub.Finding) bool { return f.Kind == scrub.KindName })
+	_, mine, err := n.s.ValidObject(raw)
+	if err != nil {
+		return out, nil
+	}
+	for _, f := range mine {
+		if f.Kind == scrub.KindName {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // scrubReport describes what was redacted, for the provider's submission status.

@@ -74,6 +74,7 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		return firebreak.Status{}, err
 	}
 	prov := d.orgs[p.Org.ID]
+	own := ownNames{g: g, provider: p.Org.ID}
 	creators := map[string]bool{}
 	for _, o := range parsed {
 		if o.CreatedByRef != "" && o.Type != "identity" {
@@ -103,7 +104,11 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		// and statements are scrubbed and anonymised too.
 		var shared, anon json.RawMessage
 		if out, fs, err := sc.ValidObject(o.Raw); err == nil && len(fs) > 0 {
-			shared, reports[i] = out, scrubReport(fs)
+			shared = out
+			if fs, err = own.reportable(ctx, o.Raw, fs); err != nil {
+				return firebreak.Status{}, err
+			}
+			reports[i] = scrubReport(fs)
 		}
 		base := o.Raw
 		if shared != nil {
