@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firebreak/firebreak/internal/federation"
 	"github.com/firebreak/firebreak/internal/stix"
 	"github.com/firebreak/firebreak/internal/taxii"
 	"github.com/firebreak/firebreak/internal/taxiiclient"
@@ -376,4 +377,107 @@ func TestLeakOperatorReadsOfExpiredAreAudited(t *testing.T) {
 			t.Errorf("no restricted read of the expired object in the audit log: %s", body)
 		}
 	})
+}
+
+// Class: the origin's promise travels with the object (findings 16, 17, 19, 20, and the
+// markings of objects that never leave). Three real hubs: the US hub pulls from and pushes
+// to CA, and pushes to MX.
+func TestLeakClassFederation(t *testing.T) {
+	noFed := func(c *Config) { c.NoFederation = true }
+	// CA has a member named like a US member and a circle named like a US circle.
+	caDecl := strings.Replace(peerSideDecl("CA", "CA CERT", "Beta Bank", tokCAMaple, tokCAOp, tokUSatCA, "amber"),
+		`"peers":`, `"circles": [{"name": "us-energy", "members": ["Beta Bank"]}], "peers":`, 1)
+	ca := startHubWith(t, caDecl, noFed)
+	mx := startHubWith(t, peerSideDecl("MX", "MX CERT", "Aztec Grid", "mx-aztec-token-012345678", tokMXOp, tokUSatMX, "green"), noFed)
+	usd := strings.Replace(usDecl(ca.URL, mx.URL), `"token": "`+tokUSatCA+`", "direction": "both", "interval": "1s", "max_tlp": "amber"`,
+		`"token": "`+tokUSatCA+`", "direction": "both", "interval": "1s", "max_tlp": "amber", "circles": ["us-energy"]`, 1)
+	usd = strings.Replace(usd, `{"name": "Acme Energy", "country": "US", "type": "private", "status": "vetted"}`,
+		`{"name": "Acme Energy", "country": "US", "type": "private", "status": "vetted"}, {"name": "Beta Bank", "country": "US", "type": "private", "status": "vetted"}`, 1)
+	usd = strings.Replace(usd, `"peers": [`, `"circles": [{"name": "us-energy", "members": ["Acme Energy", "Beta Bank"]}], "peers": [`, 1)
+	us := startHubWith(t, usd, noFed)
+	th := &threeHubs{us: us, ca: ca, mx: mx, engine: federation.New(federation.Options{Store: us.hub.store, Guard: us.hub.guard, PageSize: 50})}
+
+	var who struct {
+		IdentityID string `json:"identity_id"`
+	}
+	json.Unmarshal(get(t, us.URL+"/v1/whoami", tokUSAlice), &who)
+	circleGreen := leakIndicator(50, "", stix.TLPGreenID, "marking-definition--"+uuidN(9050))
+	amberNamed := leakIndicator(51, "", stix.TLPAmberID, "marking-definition--"+uuidN(9051))
+	redMarked := leakIndicator(52, "", stix.TLPRedID, "marking-definition--"+uuidN(9052))
+	anon1 := leakIndicator(53, `,"created_by_ref":"`+who.IdentityID+`"`, stix.TLPGreenID)
+	anon2 := leakIndicator(54, `,"created_by_ref":"`+who.IdentityID+`"`, stix.TLPGreenID)
+	report := fmt.Sprintf(`{"type":"report","spec_version":"2.1","id":"report--%s","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"r","published":"2026-01-01T00:00:00Z",
+		"object_refs":[%q,"indicator--%s"],"object_marking_refs":[%q]}`, uuidN(55), who.IdentityID, uuidN(53), stix.TLPGreenID)
+	submitAs(t, us, tokUSAlice,
+		policyMark(uuidN(9050), `,"audience":{"circles":["us-energy"]}`), circleGreen,
+		policyMark(uuidN(9051), `,"audience":{"organizations":["Beta Bank","ca-hub"]}`), amberNamed,
+		policyMark(uuidN(9052), `,"audience":{"organizations":["ca-hub"]},"caveats":["no-federation"]`), redMarked,
+		anon1, anon2, report)
+	th.syncAll(t)
+
+	caBeta := ca.client(t, tokCAMaple)
+	caShared := collectionID(t, caBeta, "shared")
+	read := func(c *taxiiclient.Client, coll, id string) []byte {
+		page, err := c.Object(context.Background(), coll, id, taxiiclient.Query{})
+		if err != nil {
+			if httpStatus(err) == 404 {
+				return nil
+			}
+			t.Fatal(err)
+		}
+		return page.Objects[len(page.Objects)-1]
+	}
+	// Finding 16: names are local. The CA hub holds both objects, but neither its "Beta
+	// Bank" nor its circle "us-energy" reads them.
+	for _, id := range []string{"indicator--" + uuidN(50), "indicator--" + uuidN(51)} {
+		if !holds(t, ca, tokCAOp, id) {
+			t.Errorf("%s did not cross to CA: the test proves nothing", id)
+		}
+		if read(caBeta, caShared, id) != nil {
+			t.Errorf("CA's Beta Bank reads %s, meant for the US Beta Bank or circle", id)
+		}
+	}
+	// The red object's markings never leave either.
+	for _, id := range []string{"indicator--" + uuidN(52), "marking-definition--" + uuidN(9052)} {
+		if holds(t, ca, tokCAOp, id) || holds(t, mx, tokMXOp, id) {
+			t.Errorf("%s crossed a border", id)
+		}
+	}
+	// The marking that crossed names no US member and no bare US circle.
+	caOp := ca.client(t, tokCAOp)
+	for _, id := range []string{"marking-definition--" + uuidN(9050), "marking-definition--" + uuidN(9051)} {
+		raw := read(caOp, collectionID(t, caOp, "shared"), id)
+		if bytes.Contains(raw, []byte(`"Beta Bank"`)) || bytes.Contains(raw, []byte(`"us-energy"`)) {
+			t.Errorf("the marking crossed with local names: %s", raw)
+		}
+	}
+	// Findings 19, 20: the provider's identity crosses nowhere, and what CA received as
+	// pseudonyms links nothing there.
+	for _, h := range []*testHub{ca, mx} {
+		tok := map[*testHub]string{ca: tokCAOp, mx: tokMXOp}[h]
+		c := h.client(t, tok)
+		shared := collectionID(t, c, "shared")
+		for raw, err := range c.All(context.Background(), shared, taxiiclient.Query{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(raw, []byte(who.IdentityID)) {
+				t.Errorf("the provider's identity crossed: %s", raw)
+			}
+		}
+	}
+	creator := func(c *taxiiclient.Client, coll string, n int) string {
+		var o struct {
+			CreatedByRef string `json:"created_by_ref"`
+		}
+		json.Unmarshal(read(c, coll, "indicator--"+uuidN(n)), &o)
+		return o.CreatedByRef
+	}
+	caOpShared := collectionID(t, caOp, "shared")
+	if a, b := creator(caOp, caOpShared, 53), creator(caOp, caOpShared, 54); a == "" || a == b {
+		t.Errorf("two anonymous US objects carry one creator at CA: %q %q", a, b)
+	}
+	if a, b := creator(caBeta, caShared, 53), creator(caBeta, caShared, 54); a == "" || a == b || a == creator(caOp, caOpShared, 53) {
+		t.Errorf("CA's member links anonymous US objects: %q %q", a, b)
+	}
 }
