@@ -169,6 +169,13 @@ func TestLeakClassPeerIsAReader(t *testing.T) {
 		if ok, _ := sees(t, h, tokLeakPeer, "indicator--"+uuidN(3)); !ok {
 			t.Errorf("the peer does not read a plain green object: the test proves nothing")
 		}
+		// A hub that syncs through an account not declared as a peer's is refused, not
+		// served as an ordinary member.
+		for tok, want := range map[string]int{tokLeakBob: 403, tokLeakPeer: 200} {
+			if resp := do(t, "GET", h.URL+"/api/collections/", "Bearer "+tok, map[string]string{taxii.HeaderPeer: "1"}, nil); resp.StatusCode != want {
+				t.Errorf("a hub syncing as %s: %d, want %d", tok, resp.StatusCode, want)
+			}
+		}
 		resp := do(t, "POST", h.URL+"/v1/preview", "Bearer "+tokLeakAlice, map[string]string{"Content-Type": "application/json"},
 			strings.NewReader(`{"objects":[`+mark+`,`+leakIndicator(4, "", stix.TLPGreenID, "marking-definition--"+uuidN(9002))+`]}`))
 		var pv struct {
@@ -225,7 +232,14 @@ func TestLeakClassAnswersFromTheCallersView(t *testing.T) {
 			return s + fmt.Sprint(st.FailureCount, st.PendingCount)
 		}
 		preview := func(body string) string {
-			resp := do(t, "POST", h.URL+"/v1/preview", "Bearer "+tokLeakAlice, map[string]string{"Content-Type": "application/json"}, strings.NewReader(body))
+			// A hub that syncs through an account not declared as a peer's is refused, not
+		// served as an ordinary member.
+		for tok, want := range map[string]int{tokLeakBob: 403, tokLeakPeer: 200} {
+			if resp := do(t, "GET", h.URL+"/api/collections/", "Bearer "+tok, map[string]string{taxii.HeaderPeer: "1"}, nil); resp.StatusCode != want {
+				t.Errorf("a hub syncing as %s: %d, want %d", tok, resp.StatusCode, want)
+			}
+		}
+		resp := do(t, "POST", h.URL+"/v1/preview", "Bearer "+tokLeakAlice, map[string]string{"Content-Type": "application/json"}, strings.NewReader(body))
 			var b bytes.Buffer
 			b.ReadFrom(resp.Body)
 			return regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).ReplaceAllString(b.String(), "ID")

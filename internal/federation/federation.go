@@ -168,7 +168,7 @@ func (e *Engine) sync(ctx context.Context, peer firebreak.Peer, st *firebreak.Pe
 		return fmt.Errorf("organisation %s is not a peer", peer.Name)
 	}
 	pctx := firebreak.NewContext(ctx, acct)
-	client, err := taxiiclient.New(peer.URL, taxiiclient.Options{HTTPClient: e.opts.HTTPClient, Token: peer.Token, UserAgent: "firebreak/" + firebreak.Version})
+	client, err := taxiiclient.New(peer.URL, taxiiclient.Options{HTTPClient: e.opts.HTTPClient, Token: peer.Token, UserAgent: "firebreak/" + firebreak.Version, Peer: "1"})
 	if err != nil {
 		return err
 	}

@@ -140,6 +140,12 @@ func (s *Server) authenticated(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
+		if r.Header.Get(taxii.HeaderPeer) != "" && p.Peer == nil {
+			// A hub syncing through an account this hub never declared as a peer would
+			// read as an ordinary member, without the agreement's cap and without the
+			// rules that keep objects from crossing. Fail closed.
+			return firebreak.Errorf(firebreak.EFORBIDDEN, "this account is not declared as a peer hub here; a hub may sync only through a peer's account")
+		}
 		// The request's context carries the principal for every layer below; the
 		// logging in wrap reads it back from the request it was given, so update it.
 		*r = *r.WithContext(firebreak.NewContext(r.Context(), p))

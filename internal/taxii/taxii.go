@@ -146,6 +146,9 @@ func (e *Error) Error() string {
 const (
 	HeaderDateAddedFirst = "X-TAXII-Date-Added-First"
 	HeaderDateAddedLast  = "X-TAXII-Date-Added-Last"
+	// HeaderPeer is sent by a Firebreak hub when it syncs with a peer: the request comes
+	// from a hub, and the hub it reaches must know its account as a peer's, or refuse.
+	HeaderPeer = "X-Firebreak-Peer"
 )
 
 // FormatTimestamp renders a date added with the hub's precision (microseconds).

@@ -55,6 +55,10 @@ type Options struct {
 	User string
 	// UserAgent is sent as User-Agent; empty means "firebreak-taxiiclient".
 	UserAgent string
+	// Peer, when set, says that the requests come from a hub syncing with a peer (sent as
+	// taxii.HeaderPeer): a Firebreak hub then serves them only to an account it declared
+	// as a peer's, never as an ordinary member's.
+	Peer string
 	// MaxResponseBytes caps any response body (default DefaultMaxResponseBytes). A larger
 	// body is an ETOOLARGE error, never an unbounded allocation.
 	MaxResponseBytes int64
@@ -109,11 +113,12 @@ type transport struct {
 	hc        *http.Client
 	auth      string // the Authorization header value, or ""
 	userAgent string
+	peer      string
 	maxBody   int64
 }
 
 func newTransport(opts Options) *transport {
-	t := &transport{hc: opts.HTTPClient, userAgent: opts.UserAgent, maxBody: opts.MaxResponseBytes}
+	t := &transport{hc: opts.HTTPClient, userAgent: opts.UserAgent, maxBody: opts.MaxResponseBytes, peer: opts.Peer}
 	if t.hc == nil {
 		t.hc = NewHTTPClient()
 	}
@@ -526,6 +531,9 @@ func (t *transport) do(ctx context.Context, method string, u *url.URL, body []by
 		req.Header.Set("Authorization", t.auth)
 	}
 	req.Header.Set("User-Agent", t.userAgent)
+	if t.peer != "" {
+		req.Header.Set(taxii.HeaderPeer, t.peer)
+	}
 
 	where := method + " " + u.Redacted()
 	res, err := t.hc.Do(req)
