@@ -46,11 +46,13 @@ const (
 	KindSIN   Kind = "sin"   // a Canadian social insurance number
 	KindCURP  Kind = "curp"  // a Mexican Clave Única de Registro de Población
 	KindCard  Kind = "card"  // a payment-card number (PAN)
-	KindName  Kind = "name"  // the name of a person the hub knows
+	KindName  Kind = "name"  // the name of a person
+	// KindProvider is a name or domain of the provider, found by Terms (never by Scrubber).
+	KindProvider Kind = "provider"
 )
 
 // kinds lists every Kind, for recognising markers.
-var kinds = [...]Kind{KindEmail, KindPhone, KindSSN, KindSIN, KindCURP, KindCard, KindName}
+var kinds = [...]Kind{KindEmail, KindPhone, KindSSN, KindSIN, KindCURP, KindCard, KindName, KindProvider}
 
 // markerPrefix starts every redaction marker; the marker for kind k is "[redacted:k]".
 const markerPrefix = "[redacted:"
@@ -67,6 +69,9 @@ type Finding struct {
 	// Start and End are the byte offsets of the value in the decoded string (for a JSON string
 	// without escapes, the same as in its raw text).
 	Start, End int
+	// Key is true when the value was found in the member name at Path rather than in its
+	// value (only Terms looks at member names).
+	Key bool
 }
 
 // Scrubber detects and redacts personal data. It is immutable after New and safe for
