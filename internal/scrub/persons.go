@@ -2,6 +2,7 @@ package scrub
 
 import (
 	"bufio"
+	"bytes"
 	"embed"
 	"strings"
 	"sync"
@@ -174,6 +175,9 @@ var titles = map[string]bool{
 	"Señor": true, "Señora": true, "Señorita": true, "Lic": true, "Ing": true,
 }
 
+// maxTitle is the length in bytes of the longest title, to skip the lookup for longer words.
+const maxTitle = len("Mademoiselle")
+
 // particles join the parts of a surname.
 var particles = map[string]bool{
 	"de": true, "del": true, "la": true, "las": true, "los": true, "van": true, "von": true,
@@ -210,6 +214,12 @@ func persons(text string) []span {
 			i++
 			continue
 		}
+		if 'a' <= c && c <= 'z' {
+			// A lower-case word never starts a name: skip it whole, cheaply.
+			for i++; i < len(text) && (isAlnum(text[i]) || text[i] >= utf8.RuneSelf || text[i] == '\'' || text[i] == '-' || text[i] == '_'); i++ {
+			}
+			continue
+		}
 		w := word{i, wordEnd(text, i)}
 		if w.e == w.s { // a non-letter rune
 			_, size := utf8.DecodeRuneInString(text[i:])
@@ -217,8 +227,8 @@ func persons(text string) []span {
 			continue
 		}
 		i = w.e
-		if !startsUpper(text, w.s) || inRanges(cites, w.s) || !standsAlone(text, w) {
-			continue
+		if !startsUpper(text, w.s) || hasDigit(text[w.s:w.e]) || inRanges(cites, w.s) || !standsAlone(text, w) {
+			continue // an identifier (APT28, T1566) is no name
 		}
 		if lx == nil {
 			lx = loadLexicon()
@@ -236,7 +246,7 @@ func (lx *lexicon) personAt(text string, w word, buf []byte) (span, bool) {
 	tok := text[w.s:w.e]
 	// A courtesy title: the name is the capitalised words after it. "M." is the French
 	// Monsieur (an initial inside a name never gets here: the name's run took it).
-	if titles[tok] || tok == "M" && w.e < len(text) && text[w.e] == '.' {
+	if len(tok) <= maxTitle && titles[tok] || tok == "M" && w.e < len(text) && text[w.e] == '.' {
 		next := w.e
 		if next < len(text) && text[next] == '.' {
 			next++
@@ -253,30 +263,31 @@ func (lx *lexicon) personAt(text string, w word, buf []byte) (span, bool) {
 	if possessive {
 		bare = tok[:strings.LastIndexAny(tok, "'’")]
 	}
-	low := lowerInto(buf, bare)
+	low := lowerBytes(buf, bare)
 	first := low
-	if k := strings.IndexByte(low, '-'); k > 0 {
+	if k := bytes.IndexByte(low, '-'); k > 0 {
 		first = low[:k] // Jean-Luc, Pierre-Louis
 	}
-	g, isGiven := lx.given[low]
+	g, isGiven := lx.given[string(low)]
 	if !isGiven {
-		g, isGiven = lx.given[first]
+		g, isGiven = lx.given[string(first)]
 	}
-	if isGiven && lx.notnames[low] && g == givenStrong {
+	if isGiven && lx.notnames[string(low)] && g == givenStrong {
 		g = givenWeak
 	}
 	allCaps := isAllCaps(tok)
 	if allCaps && (g != givenStrong || len(tok) < 3) {
 		return span{}, false // ALL-CAPS words are acronyms, unless a plain given name
 	}
+	var pb [24]byte
 	if prev, ok := prevWord(text, w.s); ok && startsUpper(text, prev.s) &&
-		placePrefixes[lowerInto(buf[len(buf):], text[prev.s:prev.e])] {
+		placePrefixes[string(lowerBytes(pb[:0], text[prev.s:prev.e]))] {
 		return span{}, false
 	}
 	q := cueBefore(text, w.s)
 	if !isGiven {
 		// Any name-shaped word after a strong cue; a known surname after a medium one.
-		if q == cueStrong || q == cueMedium && lx.surnames[low] {
+		if q == cueStrong || q == cueMedium && lx.surnames[string(low)] {
 			if run := lx.run(text, w, true); len(run) > 0 && lx.acceptRun(text, run) {
 				return lx.spanOf(text, run), true
 			}
@@ -410,11 +421,12 @@ func (lx *lexicon) acceptRun(text string, run []word) bool {
 }
 
 func (lx *lexicon) isNotname(tok string) bool {
-	low := strings.ToLower(tok)
-	if lx.notnames[low] {
+	var buf [32]byte
+	low := lowerBytes(buf[:0], tok)
+	if lx.notnames[string(low)] {
 		return true
 	}
-	if k := strings.IndexByte(low, '-'); k > 0 && lx.notnames[low[:k]] && lx.given[low[:k]] == 0 {
+	if k := bytes.IndexByte(low, '-'); k > 0 && lx.notnames[string(low[:k])] && lx.given[string(low[:k])] == 0 {
 		return true // Drive-by, Public-Facing
 	}
 	return false
@@ -488,7 +500,12 @@ func wordEnd(text string, i int) int {
 	j := i
 	for j < len(text) {
 		r, size := rune(text[j]), 1
-		if r >= utf8.RuneSelf {
+		if r < utf8.RuneSelf {
+			if c := byte(r); isAlpha(c) {
+				j++
+				continue
+			}
+		} else {
 			r, size = utf8.DecodeRuneInString(text[j:])
 		}
 		switch {
@@ -607,13 +624,13 @@ func cueBefore(text string, i int) cue {
 	var low [24]byte
 	switch text[j-1] {
 	case ':':
-		if w := wordBefore(text, j-1); w.e > w.s && labelCues[lowerInto(low[:0], text[w.s:w.e])] {
+		if w := wordBefore(text, j-1); w.e > w.s && labelCues[string(lowerBytes(low[:0], text[w.s:w.e]))] {
 			return cueStrong
 		}
 		return cueNone
 	case ',':
 		if newline {
-			if w := wordBefore(text, j-1); w.e > w.s && signoffs[lowerInto(low[:0], text[w.s:w.e])] {
+			if w := wordBefore(text, j-1); w.e > w.s && signoffs[string(lowerBytes(low[:0], text[w.s:w.e]))] {
 				return cueStrong
 			}
 		}
@@ -631,24 +648,24 @@ func cueBefore(text string, i int) cue {
 	if w.e == w.s || w.e != j {
 		return cueNone
 	}
-	last := lowerInto(low[:0], text[w.s:w.e])
-	if q := cueWords[last]; q != cueNone {
+	last := lowerBytes(low[:0], text[w.s:w.e])
+	if q := cueWords[string(last)]; q != cueNone {
 		return q
 	}
 	if p, ok := prevWord(text, w.s); ok {
 		var low2 [48]byte
-		b := append(low2[:0], lowerInto(low2[len(low2):], text[p.s:p.e])...)
+		b := lowerBytes(low2[:0], text[p.s:p.e])
 		b = append(append(b, ' '), last...)
 		if q := cueBigrams[string(b)]; q != cueNone {
 			return q
 		}
 		// "à l'attention de", "a la atención de": the word before the preposition.
-		if last == "de" {
+		if string(last) == "de" {
 			if q := cueBigrams[strings.ToLower(text[p.s:p.e])+" de"]; q != cueNone {
 				return q
 			}
 		}
-	} else if pw := wordBefore(text, w.s); pw.e > pw.s && pw.e == w.s && last == "de" {
+	} else if pw := wordBefore(text, w.s); pw.e > pw.s && pw.e == w.s && string(last) == "de" {
 		if q := cueBigrams[strings.ToLower(text[pw.s:pw.e])+" de"]; q != cueNone {
 			return q
 		}
@@ -669,23 +686,20 @@ func wordBefore(text string, i int) word {
 	return word{j, i}
 }
 
-// lowerInto returns s lower-cased, in buf when s is short ASCII.
-func lowerInto(buf []byte, s string) string {
-	if len(s) > cap(buf) {
-		return strings.ToLower(s)
-	}
-	b := buf[:0]
+// lowerBytes appends s lower-cased to dst. Map lookups with string(lowerBytes(...)) do not
+// allocate, which matters: every capitalised word of every string is looked up.
+func lowerBytes(dst []byte, s string) []byte {
 	for k := 0; k < len(s); k++ {
 		c := s[k]
 		if c >= utf8.RuneSelf {
-			return strings.ToLower(s)
+			return append(dst[:len(dst)-k], strings.ToLower(s)...)
 		}
 		if isUpper(c) {
 			c += 'a' - 'A'
 		}
-		b = append(b, c)
+		dst = append(dst, c)
 	}
-	return string(b)
+	return dst
 }
 
 // citations returns the ranges of "(Citation: ...)" references, which name sources, not
@@ -710,6 +724,15 @@ func citations(text string) [][2]int {
 func inRanges(rs [][2]int, i int) bool {
 	for _, r := range rs {
 		if r[0] <= i && i < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDigit(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if isDigit(s[k]) || s[k] == '_' {
 			return true
 		}
 	}
