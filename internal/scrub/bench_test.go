@@ -66,3 +66,34 @@ func BenchmarkText(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTextListedNamesOnly is BenchmarkText without the search for names that are not
+// listed: the difference is the cost of that search.
+func BenchmarkTextListedNamesOnly(b *testing.B) {
+	s := New([]string{"Jane Doe", "Priya Raman", "Samuel Okafor", "Alex Chen"}, ListedNamesOnly())
+	var corpus []string
+	n := 0
+	for _, e := range readCorpus(b) {
+		corpus = append(corpus, e.Text)
+		n += len(e.Text)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range corpus {
+			s.Text(t)
+		}
+	}
+}
+
+// BenchmarkProviderTerms is the anonymous readers' pass over the report object.
+func BenchmarkProviderTerms(b *testing.B) {
+	t := NewTerms([]string{"Acme Energy", "acme-energy.com"})
+	b.SetBytes(int64(len(reportObject)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := t.Object(reportObject); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -22,7 +22,13 @@ type corpusEntry struct {
 
 func readCorpus(t testing.TB) []corpusEntry {
 	t.Helper()
-	f, err := os.Open("testdata/corpus.jsonl")
+	return readLabelled(t, "testdata/corpus.jsonl")
+}
+
+// readLabelled reads a labelled corpus in the format of testdata/corpus.jsonl.
+func readLabelled(t testing.TB, file string) []corpusEntry {
+	t.Helper()
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +39,11 @@ func readCorpus(t testing.TB) []corpusEntry {
 	for line := 1; sc.Scan(); line++ {
 		var e corpusEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("corpus.jsonl:%d: %v", line, err)
+			t.Fatalf("%s:%d: %v", file, line, err)
 		}
 		for _, f := range e.Findings {
 			if !strings.Contains(e.Text, f.Value) {
-				t.Fatalf("corpus.jsonl:%d: label %q is not in the text", line, f.Value)
+				t.Fatalf("%s:%d: label %q is not in the text", file, line, f.Value)
 			}
 		}
 		out = append(out, e)

@@ -200,6 +200,9 @@ type walker struct {
 	ex       *exemptions
 	edits    []edit
 	findings []Finding
+	// cited is set while reading an external reference, whose description cites a
+	// published source: its authors are not looked for, only listed names.
+	cited bool
 }
 
 // edit replaces raw[start:end] (a whole string literal) with repl.
@@ -239,7 +242,9 @@ func (w *walker) externalReferences(p *path, vs int) {
 			case "source_name", "url", "external_id", "hashes":
 				return
 			}
+			w.cited = true
 			w.any(&path{parent: ep, key: key}, s, e)
+			w.cited = false
 		})
 	})
 }
@@ -293,7 +298,7 @@ func (w *walker) str(p *path, vs, ve int) {
 	} else {
 		text = string(lit[1 : len(lit)-1])
 	}
-	spans := w.s.scan(text, w.ex)
+	spans := w.s.scan(text, w.ex, !w.s.listedOnly && !w.cited)
 	if len(spans) == 0 {
 		return
 	}

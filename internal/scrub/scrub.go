@@ -46,11 +46,13 @@ const (
 	KindSIN   Kind = "sin"   // a Canadian social insurance number
 	KindCURP  Kind = "curp"  // a Mexican Clave Única de Registro de Población
 	KindCard  Kind = "card"  // a payment-card number (PAN)
-	KindName  Kind = "name"  // the name of a person the hub knows
+	KindName  Kind = "name"  // the name of a person
+	// KindProvider is a name or domain of the provider, found by Terms (never by Scrubber).
+	KindProvider Kind = "provider"
 )
 
 // kinds lists every Kind, for recognising markers.
-var kinds = [...]Kind{KindEmail, KindPhone, KindSSN, KindSIN, KindCURP, KindCard, KindName}
+var kinds = [...]Kind{KindEmail, KindPhone, KindSSN, KindSIN, KindCURP, KindCard, KindName, KindProvider}
 
 // markerPrefix starts every redaction marker; the marker for kind k is "[redacted:k]".
 const markerPrefix = "[redacted:"
@@ -67,27 +69,48 @@ type Finding struct {
 	// Start and End are the byte offsets of the value in the decoded string (for a JSON string
 	// without escapes, the same as in its raw text).
 	Start, End int
+	// Key is true when the value was found in the member name at Path rather than in its
+	// value (only Terms looks at member names).
+	Key bool
 }
 
 // Scrubber detects and redacts personal data. It is immutable after New and safe for
 // concurrent use.
 type Scrubber struct {
 	names nameIndex
+	// listedOnly turns off the detection of names that are not listed (see persons).
+	listedOnly bool
 }
+
+// An Option changes how a Scrubber detects personal data.
+type Option func(*Scrubber)
+
+// ListedNamesOnly makes the Scrubber redact only the names given to New, without looking
+// for other names of people in the text.
+func ListedNamesOnly() Option { return func(s *Scrubber) { s.listedOnly = true } }
 
 // New returns a Scrubber that, besides the built-in detectors, redacts the given names of
 // people (the hub's contacts, the names of identity objects of identity_class individual).
 // Names match case-insensitively, on word boundaries, with any run of white space between
 // their words, longest first. Names without a letter are ignored.
-func New(names []string) *Scrubber {
-	return &Scrubber{names: newNameIndex(names)}
+//
+// Unless ListedNamesOnly is given, it also finds names of people that no list knows, from
+// given-name lists (English, French, Spanish), the shape of the words and cues such as
+// "call", "Mr." or "Sra." (see persons.go); an external reference's description, which
+// cites a published source and its authors, is read for listed names only.
+func New(names []string, opts ...Option) *Scrubber {
+	s := &Scrubber{names: newNameIndex(names)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Text finds personal data in one free-text string and returns the redacted string and the
 // findings, in order. Offsets refer to text. When nothing is found it returns text unchanged
 // and no findings.
 func (s *Scrubber) Text(text string) (string, []Finding) {
-	spans := s.scan(text, nil)
+	spans := s.scan(text, nil, !s.listedOnly)
 	if len(spans) == 0 {
 		return text, nil
 	}
@@ -111,14 +134,14 @@ const maxRounds = 4
 
 // scan returns the spans to redact in text, sorted and not overlapping. It repeats detection
 // on its own output until nothing new is found, so that scrubbing twice gives the same result
-// as scrubbing once.
-func (s *Scrubber) scan(text string, ex *exemptions) []span {
-	spans := s.detect(text, ex)
+// as scrubbing once. With guess, names that are not listed are looked for too.
+func (s *Scrubber) scan(text string, ex *exemptions, guess bool) []span {
+	spans := s.detect(text, ex, guess)
 	if len(spans) == 0 {
 		return nil
 	}
 	for round := 1; round < maxRounds; round++ {
-		more := s.detect(render(text, spans), ex)
+		more := s.detect(render(text, spans), ex, guess)
 		if len(more) == 0 {
 			break
 		}
@@ -128,12 +151,15 @@ func (s *Scrubber) scan(text string, ex *exemptions) []span {
 }
 
 // detect runs every detector once over text and resolves overlaps: existing markers first,
-// then e-mail addresses, then the numbers and CURPs, then names.
-func (s *Scrubber) detect(text string, ex *exemptions) []span {
+// then e-mail addresses, then the numbers and CURPs, then listed names, then other names.
+func (s *Scrubber) detect(text string, ex *exemptions, guess bool) []span {
 	kept := markers(text)
 	kept = claim(kept, emails(text, ex))
 	kept = claim(kept, numbers(text, ex))
 	kept = claim(kept, s.names.find(text))
+	if guess {
+		kept = claim(kept, persons(text))
+	}
 	kept = claim(kept, duplicates(text, kept))
 	out := kept[:0]
 	for _, sp := range kept {
