@@ -157,7 +157,9 @@ const providerRef = `"identity--firebreak-provider"`
 // provider's names and domains redacted in free text, and external references that point
 // to its domains removed. It returns nil when only created_by_ref and a sighting's
 // where_sighted_refs would change, which the read path replaces without a variant.
-func anonymousVariant(raw []byte, org firebreak.Organization, identities map[string]bool) []byte {
+//
+// terms is the provider's (scrub.NewTerms of providerTerms), made once per submission.
+func anonymousVariant(raw []byte, org firebreak.Organization, identities map[string]bool, terms *scrub.Terms) []byte {
 	other := false
 	withRefs := stix.EditRefs(raw, func(key, id string) stix.RefEdit {
 		if !identities[id] && key != "where_sighted_refs" {
@@ -172,14 +174,10 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 	if other {
 		out = withRefs
 	}
-	lower := bytes.ToLower(out)
-	found := false
-	for _, t := range providerTerms(org) {
-		if t != "" && bytes.Contains(lower, []byte(strings.ToLower(t))) {
-			found = true
-			break
-		}
-	}
+	// The provider's names and domains, in every string that is not a pattern, an
+	// observable value, an id, a reference or a timestamp, however they are written.
+	named, fs, err := terms.Object(out)
+	found := err == nil && len(fs) > 0
 	if found && len(org.Domains) > 0 {
 		var refs []struct {
 			URL string `json:"url"`
@@ -197,13 +195,11 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 			if len(cut) == len(refs) && len(cut) > 0 {
 				cut = []string{"external_references"}
 			}
-			out = stix.RemoveSelected(out, cut)
+			named = stix.RemoveSelected(named, cut)
 		}
 	}
 	if found {
-		if named, fs, err := scrub.New(providerTerms(org)).Object(out); err == nil && len(fs) > 0 {
-			out = named
-		}
+		out = named
 	}
 	if bytes.Equal(out, raw) {
 		return nil

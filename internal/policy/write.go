@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/scrub"
 	"github.com/firebreak/firebreak/internal/stix"
 	"github.com/firebreak/firebreak/internal/stix/pattern"
 )
@@ -75,6 +76,7 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 	}
 	prov := d.orgs[p.Org.ID]
 	own := ownNames{g: g, provider: p.Org.ID}
+	terms := scrub.NewTerms(providerTerms(prov))
 	creators := map[string]bool{}
 	for _, o := range parsed {
 		if o.CreatedByRef != "" && o.Type != "identity" {
@@ -114,7 +116,7 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		if shared != nil {
 			base = shared
 		}
-		anon = anonymousVariant(base, prov, identities)
+		anon = anonymousVariant(base, prov, identities, terms)
 		held := g.holds(d, doc, reports[i] != "")
 		doc.Held = held
 		items[i] = firebreak.IngestItem{
