@@ -41,7 +41,9 @@ type Introduction struct {
 type ContactStore interface {
 	// Contacts returns an organisation's contacts (none is not an error).
 	Contacts(ctx context.Context, org int64) ([]Contact, error)
-	// PutContacts replaces an organisation's contacts.
+	// PutContacts replaces an organisation's contacts and advances the directory epoch
+	// (DirectoryStore.Epoch) in the same transaction, so that every node's scrubber looks
+	// for the new names from the next submission on.
 	PutContacts(ctx context.Context, org int64, cs []Contact, audit ...[]byte) error
 	// ContactNames returns the names of every contact of every organisation: the names of
 	// people the hub knows, which the personal-data scrubber looks for.

@@ -24,8 +24,14 @@ const (
 // member) asks a provider for objects, or for its identity, that policy keeps from it.
 // Only the provider can grant; operators broker the case but cannot decide it.
 type DisclosureRequest struct {
-	ID        string `json:"id"`
-	Kind      string `json:"kind"`
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// Ask identifies the request as the requester made it: one ask opens a case per
+	// provider concerned (and one for what nobody holds), and its cases share Ask, so
+	// that the requester and the transparency report count the ask once. Empty for cases
+	// stored before it was recorded; those are grouped by requester, instant, deadline,
+	// kind and purpose instead.
+	Ask       string `json:"-"`
 	Requester int64  `json:"-"`
 	// RequesterUser is the user who asked, for the record.
 	RequesterUser string `json:"-"`

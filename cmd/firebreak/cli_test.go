@@ -199,9 +199,17 @@ func TestCLIDisclosure(t *testing.T) {
 	if !strings.Contains(out, uuidN(1)) {
 		t.Errorf("the granted object is not in Beta Bank's export")
 	}
+	// One requester is fewer than k (3): its request is no row of its own, which would
+	// name it. With k at 1 the row shows.
 	out, _, err = cli(t, "", "disclosure", "report", "--data", data)
-	if err != nil || !strings.Contains(out, "granted") || strings.Contains(out, "Beta") {
+	if err != nil || strings.Contains(out, "granted") || strings.Contains(out, "Beta") || !strings.Contains(out, "at least 3 requesters") {
 		t.Errorf("report: %v\n%s", err, out)
+	}
+	k1 := filepath.Join(dir, "k1.json")
+	os.WriteFile(k1, []byte(`{"sightings_k":1}`), 0o600)
+	out, _, err = cli(t, "", "disclosure", "report", "--data", data, "--config", k1)
+	if err != nil || !strings.Contains(out, "granted") || strings.Contains(out, "Beta") {
+		t.Errorf("report with k=1: %v\n%s", err, out)
 	}
 }
 

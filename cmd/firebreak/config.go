@@ -45,7 +45,8 @@ type Config struct {
 	// AuditCheckpointInterval is how often the chain's head is signed.
 	AuditCheckpointInterval Duration `json:"audit_checkpoint_interval"`
 	// SightingsK is how many distinct organisations must report sightings of an
-	// indicator before the hub releases a breakdown.
+	// indicator before the hub releases a breakdown, and how many distinct requesters a
+	// row of the transparency report must stand for.
 	SightingsK int `json:"sightings_k"`
 	// NoFederation stops the background sync with peers (firebreak sync still works):
 	// for a node of a multi-node deployment that should not sync.
@@ -112,7 +113,7 @@ var configFlags = []struct{ flag, env, help string }{
 	{"log-level", "FIREBREAK_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"log-format", "FIREBREAK_LOG_FORMAT", "json or text (default json)"},
 	{"shutdown-timeout", "FIREBREAK_SHUTDOWN_TIMEOUT", "how long to let requests finish on shutdown (default 30s)"},
-	{"sightings-k", "FIREBREAK_SIGHTINGS_K", "distinct organisations needed before a sightings breakdown is released (default 3)"},
+	{"sightings-k", "FIREBREAK_SIGHTINGS_K", "distinct organisations needed before a sightings breakdown, or a transparency report row, is released (default 3)"},
 	{"no-federation", "FIREBREAK_NO_FEDERATION", "do not sync with peers in the background (--no-federation, or =true or =false)"},
 	{"review", "FIREBREAK_REVIEW", "hold submissions for review: off, findings or all (default off)"},
 	{"audit-key", "FIREBREAK_AUDIT_KEY", "Ed25519 key (PEM) that signs audit checkpoints (default DATA/audit.key)"},

@@ -50,15 +50,16 @@ func disclosureCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer store.Close()
 	if sub == "report" {
-		rows, err := g.Transparency(ctx)
+		report, err := g.Transparency(ctx)
 		if err != nil {
 			return err
 		}
-		return printJSONOr(stdout, *asJSON, rows, func(w *tabwriter.Writer) {
+		return printJSONOr(stdout, *asJSON, report, func(w *tabwriter.Writer) {
 			fmt.Fprintln(w, "month\trequester type\toutcome\tcount")
-			for _, r := range rows {
+			for _, r := range report.Rows {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", r.Month, r.RequesterType, r.Outcome, r.Count)
 			}
+			fmt.Fprintf(w, "(rows stand for at least %d requesters each; %d requests suppressed)\n", report.K, report.Suppressed)
 		})
 	}
 	if *org == "" && sub != "list" {

@@ -16,7 +16,7 @@ type Disclosures interface {
 	RequestDisclosure(ctx context.Context, ask policy.DisclosureAsk) ([]policy.DisclosureView, error)
 	Disclosures(ctx context.Context) ([]policy.DisclosureView, error)
 	DecideDisclosure(ctx context.Context, id string, dec policy.DisclosureDecision) (policy.DisclosureView, error)
-	Transparency(ctx context.Context) ([]policy.TransparencyRow, error)
+	Transparency(ctx context.Context) (policy.TransparencyReport, error)
 }
 
 func (s *Server) disclosures() (Disclosures, error) {
@@ -79,14 +79,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := d.Transparency(r.Context())
+	report, err := d.Transparency(r.Context())
 	if err != nil {
 		return err
 	}
-	if rows == nil {
-		rows = []policy.TransparencyRow{}
+	if report.Rows == nil {
+		report.Rows = []policy.TransparencyRow{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"disclosure_requests": rows})
+	return writeJSON(w, http.StatusOK, report)
 }
 
 // auditEntries serves the audit log to the hub's auditors and admins, for checking it

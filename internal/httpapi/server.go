@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/firebreak/firebreak"
@@ -70,6 +71,8 @@ type Server struct {
 	requests *metrics.CounterVec
 	latency  *metrics.HistogramVec
 	ingested *metrics.CounterVec
+	// cursorKey seals `next` tokens; derived from the hub's secret on first use.
+	cursorKey atomic.Pointer[cursorKey]
 }
 
 // New returns a server with its routes in place.

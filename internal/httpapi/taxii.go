@@ -129,9 +129,46 @@ func setDateAddedHeaders(w http.ResponseWriter, objs []firebreak.Object) {
 	w.Header().Set(taxii.HeaderDateAddedLast, taxii.FormatTimestamp(objs[len(objs)-1].Added))
 }
 
-// writeEnvelope writes a page of objects as an envelope. The objects are copied byte for
-// byte as they were submitted; only the envelope around them is generated.
-func writeEnvelope(w http.ResponseWriter, p firebreak.Page) error {
+// cursors returns the `next` cursors of the caller's requests to collection c: sealed
+// with the key derived from the hub's secret, which every node shares, and bound to the
+// caller's organisation, whether it acts as an operator, and the collection, so that a
+// token works only where it was issued (issue 13, finding 14).
+func (s *Server) cursors(ctx context.Context, c firebreak.Collection) (taxii.Cursors, error) {
+	p := firebreak.PrincipalFrom(ctx)
+	if p == nil {
+		return taxii.Cursors{}, firebreak.Errorf(firebreak.EUNAUTHORIZED, "credentials required")
+	}
+	hub, err := s.cfg.Auth.Hub(ctx)
+	if err != nil {
+		return taxii.Cursors{}, err
+	}
+	key := s.cursorKey.Load()
+	if key == nil || !bytes.Equal(key.secret, hub.Secret) {
+		k, err := taxii.NewCursorKey(hub.Secret)
+		if err != nil {
+			return taxii.Cursors{}, err
+		}
+		key = &cursorKey{secret: bytes.Clone(hub.Secret), key: k}
+		s.cursorKey.Store(key)
+	}
+	reader := p.Org.IdentityID
+	if p.Operator {
+		reader += " operator"
+	}
+	return key.key.For(reader, c.ID), nil
+}
+
+// cursorKey is the cursor key and the hub secret it was derived from: a restore from a
+// backup may bring another secret, and the key follows it.
+type cursorKey struct {
+	secret []byte
+	key    *taxii.CursorKey
+}
+
+// writeEnvelope writes a page of objects as an envelope, with next, the page's sealed
+// `next` token when there is more. The objects are copied byte for byte as they were
+// submitted; only the envelope around them is generated.
+func writeEnvelope(w http.ResponseWriter, p firebreak.Page, next string) error {
 	var b bytes.Buffer
 	size := 64
 	for _, o := range p.Objects {
@@ -143,7 +180,7 @@ func writeEnvelope(w http.ResponseWriter, p firebreak.Page) error {
 	b.WriteByte('{')
 	if p.More {
 		b.WriteString(`"more":true,"next":"`)
-		b.WriteString(taxii.EncodeCursor(p.Next))
+		b.WriteString(next)
 		b.WriteByte('"')
 	}
 	if len(p.Objects) > 0 {
@@ -171,26 +208,31 @@ func writeEnvelope(w http.ResponseWriter, p firebreak.Page) error {
 // readPage is the opening every TAXII read endpoint shares: it checks Accept, resolves the
 // readable collection, parses the endpoint's query, narrows it to the {oid} of the
 // endpoints under one object, lets narrow adjust it, and reads one page through the
-// guard. For an object, a page with nothing in it means the object does not exist for
-// the caller (ENOTFOUND), unless added_after emptied it.
-func (s *Server) readPage(r *http.Request, e taxii.Endpoint, narrow func(*firebreak.ObjectFilter)) (firebreak.Page, error) {
+// guard. It returns the page and, when there is more, the sealed `next` token of its
+// end. For an object, a page with nothing in it means the object does not exist for the
+// caller (ENOTFOUND), unless added_after emptied it.
+func (s *Server) readPage(r *http.Request, e taxii.Endpoint, narrow func(*firebreak.ObjectFilter)) (firebreak.Page, string, error) {
 	if err := acceptable(r); err != nil {
-		return firebreak.Page{}, err
+		return firebreak.Page{}, "", err
 	}
 	c, err := s.readableCollection(r)
 	if err != nil {
-		return firebreak.Page{}, err
+		return firebreak.Page{}, "", err
 	}
 	oneObject := e == taxii.EndpointObject || e == taxii.EndpointVersions
 	var id string
 	if oneObject {
 		if id, err = objectID(r); err != nil {
-			return firebreak.Page{}, err
+			return firebreak.Page{}, "", err
 		}
 	}
-	f, err := taxii.ParseQuery(r.URL.Query(), e, s.cfg.Limits)
+	cur, err := s.cursors(r.Context(), c)
 	if err != nil {
-		return firebreak.Page{}, err
+		return firebreak.Page{}, "", err
+	}
+	f, err := taxii.ParseQuery(r.URL.Query(), e, s.cfg.Limits, cur)
+	if err != nil {
+		return firebreak.Page{}, "", err
 	}
 	if oneObject {
 		f.IDs = []string{id}
@@ -200,20 +242,26 @@ func (s *Server) readPage(r *http.Request, e taxii.Endpoint, narrow func(*firebr
 	}
 	p, err := s.cfg.Objects.Objects(r.Context(), c.ID, f)
 	if err != nil {
-		return firebreak.Page{}, err
+		return firebreak.Page{}, "", err
 	}
 	if oneObject && len(p.Objects) == 0 && f.After.IsZero() {
-		return firebreak.Page{}, firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
+		return firebreak.Page{}, "", firebreak.Errorf(firebreak.ENOTFOUND, "no object %s in this collection", id)
 	}
-	return p, nil
+	var next string
+	if p.More {
+		if next, err = cur.Encode(p.Next); err != nil {
+			return firebreak.Page{}, "", err
+		}
+	}
+	return p, next, nil
 }
 
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.readPage(r, taxii.EndpointObjects, nil)
+	p, next, err := s.readPage(r, taxii.EndpointObjects, nil)
 	if err != nil {
 		return err
 	}
-	return writeEnvelope(w, p)
+	return writeEnvelope(w, p, next)
 }
 
 // objectID reads and checks the {oid} path segment.
@@ -226,25 +274,22 @@ func objectID(r *http.Request) (string, error) {
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.readPage(r, taxii.EndpointObject, nil)
+	p, next, err := s.readPage(r, taxii.EndpointObject, nil)
 	if err != nil {
 		return err
 	}
-	return writeEnvelope(w, p)
+	return writeEnvelope(w, p, next)
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.readPage(r, taxii.EndpointVersions, func(f *firebreak.ObjectFilter) {
+	p, next, err := s.readPage(r, taxii.EndpointVersions, func(f *firebreak.ObjectFilter) {
 		f.Versions = firebreak.VersionFilter{All: true}
 		f.MetadataOnly = true
 	})
 	if err != nil {
 		return err
 	}
-	out := taxii.Versions{More: p.More}
-	if p.More {
-		out.Next = taxii.EncodeCursor(p.Next)
-	}
+	out := taxii.Versions{More: p.More, Next: next}
 	for _, o := range p.Objects {
 		out.Versions = append(out.Versions, o.Version)
 	}
@@ -253,14 +298,11 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.readPage(r, taxii.EndpointManifest, func(f *firebreak.ObjectFilter) { f.MetadataOnly = true })
+	p, next, err := s.readPage(r, taxii.EndpointManifest, func(f *firebreak.ObjectFilter) { f.MetadataOnly = true })
 	if err != nil {
 		return err
 	}
-	out := taxii.Manifest{More: p.More}
-	if p.More {
-		out.Next = taxii.EncodeCursor(p.Next)
-	}
+	out := taxii.Manifest{More: p.More, Next: next}
 	for _, o := range p.Objects {
 		out.Objects = append(out.Objects, taxii.ManifestRecord{
 			ID: o.ID, DateAdded: taxii.FormatTimestamp(o.Added), Version: o.Version, MediaType: taxii.STIXMediaType,
@@ -321,7 +363,8 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointDelete, s.cfg.Limits)
+	// Delete takes no next: the zero cursors would refuse one.
+	f, err := taxii.ParseQuery(r.URL.Query(), taxii.EndpointDelete, s.cfg.Limits, taxii.Cursors{})
 	if err != nil {
 		return err
 	}

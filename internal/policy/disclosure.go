@@ -80,11 +80,13 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 	// Group the objects by provider.
 	groups := map[int64][]string{}
 	if ask.Provider != "" {
-		id, ok := d.byName[ask.Provider]
-		if !ok {
-			return nil, firebreak.Errorf(firebreak.ENOTFOUND, "no organisation %q", ask.Provider)
+		if len(ask.Provider) > 200 {
+			return nil, firebreak.Errorf(firebreak.EINVALID, "provider: a name of at most 200 characters")
 		}
-		groups[id] = slices.Clone(ask.Objects)
+		// A name that is no organisation's opens a case that nobody can answer, as an
+		// object that exists nowhere does: were it refused, asking would tell anyone
+		// which organisations the hub has (id 0: held by nobody). It then expires.
+		groups[d.byName[ask.Provider]] = slices.Clone(ask.Objects)
 	} else {
 		asked := sortedSet(ask.Objects)
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
@@ -101,6 +103,7 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 		}
 	}
 	now := g.opts.Clock.Now()
+	askID := strings.TrimPrefix(stix.NewID("a"), "a--")
 	var cases []firebreak.DisclosureRequest
 	provs := make([]int64, 0, len(groups))
 	for prov := range groups {
@@ -109,37 +112,43 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 	slices.Sort(provs)
 	for _, prov := range provs {
 		r := firebreak.DisclosureRequest{
-			ID: strings.TrimPrefix(stix.NewID("r"), "r--"), Kind: ask.Kind, Requester: p.Org.ID, RequesterUser: p.User.Name,
+			ID: strings.TrimPrefix(stix.NewID("r"), "r--"), Ask: askID, Kind: ask.Kind, Requester: p.Org.ID, RequesterUser: p.User.Name,
 			Provider: prov, Objects: groups[prov], Purpose: ask.Purpose, Created: now, Deadline: now.Add(deadline),
 			State: firebreak.DisclosureOpen,
 		}
 		if r.Objects == nil {
 			r.Objects = []string{}
 		}
-		e := g.event(p, firebreak.AuditDisclosureRequest, r.Objects, fmt.Sprintf("request %s (%s) to %s: %s", r.ID, r.Kind, d.orgs[prov].Name, r.Purpose))
+		to := d.orgs[prov].Name
+		if prov == 0 && ask.Provider != "" {
+			to = fmt.Sprintf("%q, which is no organisation of this hub", ask.Provider)
+		}
+		e := g.event(p, firebreak.AuditDisclosureRequest, r.Objects, fmt.Sprintf("request %s (%s) to %s: %s", r.ID, r.Kind, to, r.Purpose))
 		if err := g.store.PutDisclosure(ctx, r, e); err != nil {
 			return nil, err
 		}
 		cases = append(cases, r)
 	}
-	return []DisclosureView{g.requesterView(p, d, cases, ask.Provider != "")}, nil
+	if ask.Provider != "" {
+		// One case, to the organisation named: the requester sees the name it gave,
+		// whether or not an organisation bears it.
+		v := g.disclosureView(p, d, cases[0], true)
+		v.Provider = ask.Provider
+		return []DisclosureView{v}, nil
+	}
+	return []DisclosureView{g.requesterView(p, d, cases)}, nil
 }
 
 // requesterView shows the requester the cases one ask opened as one: an ask opens a case
 // per provider of the objects named, and one for the objects nobody holds, and how many
 // cases it opened, or which objects each holds, would tell the requester what exists and
-// who holds it. The cases of one ask share the instant they were opened at, their
-// deadline, kind and purpose. The view is open while any case is; then granted if any
-// provider granted, refused if any refused, expired otherwise. named says whether the
-// requester named the provider (the ask then opened one case, to it).
-func (g *Guard) requesterView(p *firebreak.Principal, d *directory, cases []firebreak.DisclosureRequest, named bool) DisclosureView {
-	if named {
-		return g.disclosureView(p, d, cases[0], true) // one case, to the provider named
-	}
+// who holds it. The cases of one ask share their Ask (or, for cases stored before it was
+// kept, the instant they were opened at, their deadline, kind and purpose). The view's
+// state is askState's.
+func (g *Guard) requesterView(p *firebreak.Principal, d *directory, cases []firebreak.DisclosureRequest) DisclosureView {
 	r := cases[0]
 	var objects, reasons, purposes, grantors []string
 	var grant *firebreak.DisclosureGrant
-	open, granted, refused := false, false, false
 	for _, c := range cases {
 		r.ID = min(r.ID, c.ID)
 		if c.Decided.After(r.Decided) {
@@ -147,10 +156,7 @@ func (g *Guard) requesterView(p *firebreak.Principal, d *directory, cases []fire
 		}
 		objects = append(objects, c.Objects...)
 		switch c.State {
-		case firebreak.DisclosureOpen:
-			open = true
 		case firebreak.DisclosureGranted:
-			granted = true
 			grantors = append(grantors, d.orgs[c.Provider].Name)
 			if c.Grant != nil {
 				if grant == nil {
@@ -163,7 +169,6 @@ func (g *Guard) requesterView(p *firebreak.Principal, d *directory, cases []fire
 				}
 			}
 		case firebreak.DisclosureRefused:
-			refused = true
 			if c.Reason != "" {
 				reasons = append(reasons, c.Reason)
 			}
@@ -174,26 +179,70 @@ func (g *Guard) requesterView(p *firebreak.Principal, d *directory, cases []fire
 		r.Objects = []string{}
 	}
 	r.Grant, r.Reason = nil, ""
-	switch {
-	case open:
-		r.State, r.Decided = firebreak.DisclosureOpen, time.Time{}
-	case granted:
-		r.State = firebreak.DisclosureGranted
+	switch r.State = askState(cases, g.opts.Clock.Now()); r.State {
+	case firebreak.DisclosureOpen:
+		r.Decided = time.Time{}
+	case firebreak.DisclosureGranted:
 		if grant != nil {
 			grant.Objects = sortedSet(grant.Objects)
 			grant.Purpose = strings.Join(sortedSet(purposes), "; ")
 			r.Grant = grant
 		}
-	case refused:
-		r.State, r.Reason = firebreak.DisclosureRefused, strings.Join(sortedSet(reasons), "; ")
-	default:
-		r.State = firebreak.DisclosureExpired
+	case firebreak.DisclosureRefused:
+		r.Reason = strings.Join(sortedSet(reasons), "; ")
 	}
 	v := DisclosureView{DisclosureRequest: r, Role: "requester", Requester: d.orgs[r.Requester].Name}
 	if r.Kind == firebreak.DisclosureIdentity && r.State == firebreak.DisclosureGranted {
 		v.Provider = strings.Join(sortedSet(grantors), ", ")
 	}
 	return v
+}
+
+// askState is the state of one ask, from the cases it opened, at now. It is open while any
+// case is open and before its deadline (the cases of one ask share it); then granted if
+// any provider granted, refused if any refused, and expired otherwise. So it depends on
+// the providers' answers only, never on how many cases the ask was split into: the case
+// of the objects nobody holds, or of a name no organisation bears, cannot be answered
+// and only ever expires, as the ask does when no provider answers. The requester sees
+// this state, and the transparency report counts it, so the report tells the public
+// nothing that the requester does not see in its own list.
+func askState(cases []firebreak.DisclosureRequest, now time.Time) string {
+	open, granted, refused := false, false, false
+	for _, c := range cases {
+		switch c.State {
+		case firebreak.DisclosureOpen:
+			open = open || now.Before(c.Deadline) // silence past the deadline is refusal
+		case firebreak.DisclosureGranted:
+			granted = true
+		case firebreak.DisclosureRefused:
+			refused = true
+		}
+	}
+	switch {
+	case open:
+		return firebreak.DisclosureOpen
+	case granted:
+		return firebreak.DisclosureGranted
+	case refused:
+		return firebreak.DisclosureRefused
+	}
+	return firebreak.DisclosureExpired
+}
+
+// askKey groups the cases of one ask: its Ask, or for cases stored before Ask was kept,
+// the requester, the instant, deadline, kind and purpose the ask gave all its cases.
+type askKey struct {
+	ask               string
+	requester         int64
+	created, deadline int64
+	kind, purpose     string
+}
+
+func askKeyOf(r firebreak.DisclosureRequest) askKey {
+	if r.Ask != "" {
+		return askKey{ask: r.Ask}
+	}
+	return askKey{requester: r.Requester, created: r.Created.UnixNano(), deadline: r.Deadline.UnixNano(), kind: r.Kind, purpose: r.Purpose}
 }
 
 // event renders an audit event as the body the chain commits to.
@@ -280,29 +329,22 @@ func (g *Guard) Disclosures(ctx context.Context) ([]DisclosureView, error) {
 		return nil, err
 	}
 	// The requester sees each of its asks once, however many cases it opened.
-	type askKey struct {
-		created, deadline int64
-		kind, purpose     string
-	}
 	own := func(r firebreak.DisclosureRequest) bool {
 		return r.Requester == p.Org.ID && r.Provider != p.Org.ID && !broker
-	}
-	keyOf := func(r firebreak.DisclosureRequest) askKey {
-		return askKey{r.Created.UnixNano(), r.Deadline.UnixNano(), r.Kind, r.Purpose}
 	}
 	asks := map[askKey][]firebreak.DisclosureRequest{}
 	for _, r := range rs {
 		if own(r) {
-			asks[keyOf(r)] = append(asks[keyOf(r)], r)
+			asks[askKeyOf(r)] = append(asks[askKeyOf(r)], r)
 		}
 	}
 	out := make([]DisclosureView, 0, len(rs))
 	for _, r := range rs {
 		if !own(r) {
 			out = append(out, g.disclosureView(p, d, r, false))
-		} else if cases, ok := asks[keyOf(r)]; ok {
-			out = append(out, g.requesterView(p, d, cases, false))
-			delete(asks, keyOf(r))
+		} else if cases, ok := asks[askKeyOf(r)]; ok {
+			out = append(out, g.requesterView(p, d, cases))
+			delete(asks, askKeyOf(r))
 		}
 	}
 	return out, nil
@@ -417,7 +459,9 @@ func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, 
 	return sortedSet(objects), sortedSet(identity), nil
 }
 
-// TransparencyRow is one cell of the transparency report.
+// TransparencyRow is one cell of the transparency report: how many requests (asks, not
+// the cases they were split into) made in Month by requesters of RequesterType ended, or
+// stand, at Outcome.
 type TransparencyRow struct {
 	Month         string `json:"month"`
 	RequesterType string `json:"requester_type"`
@@ -425,40 +469,127 @@ type TransparencyRow struct {
 	Count         int    `json:"count"`
 }
 
+// TransparencyOther is the requester type of the rows that pool, for one month, the
+// requester types with fewer than k requesters that month.
+const TransparencyOther = "other"
+
+// TransparencyReport is the public transparency report.
+type TransparencyReport struct {
+	Rows []TransparencyRow `json:"disclosure_requests"`
+	// K is the fewest distinct requesters behind any row.
+	K int `json:"k"`
+	// Suppressed counts the requests left out of Rows because their month's pool of
+	// small requester types still had fewer than K requesters; when all the requests left
+	// out come from fewer than K requesters, it is 0 too, so that it cannot single one
+	// out either.
+	Suppressed int `json:"suppressed"`
+}
+
 // Transparency counts disclosure requests per month, requester type and outcome, naming
 // nobody: it is public. It writes nothing, however often anyone reads it: an open request
 // past its deadline counts as expired, as the next sweep will record it.
-func (g *Guard) Transparency(ctx context.Context) ([]TransparencyRow, error) {
+//
+// Nothing in it depends on what a request named beyond its requester and the providers'
+// answers (issue 13, finding 6):
+//   - it counts requests, not cases: an ask is split into a case per provider of the ids
+//     it names (and one for ids nobody holds), and counting cases let anyone learn, by
+//     asking, whether an id exists and whether two ids share a provider;
+//   - a request's outcome is askState's (open while any case is open; then granted if any
+//     provider granted, refused if any refused, expired otherwise), which is the state
+//     the requester itself sees;
+//   - a row stands for at least k distinct requesters (k is the sightings k, default 3):
+//     each month, the requester types with fewer are pooled as "other", and a pool still
+//     below k is left out and counted in Suppressed only. A requester type with one
+//     member is thus never a row of its own, which would name it. k counts every
+//     requester, the reader too, if it asked: a requester who subtracts itself from a
+//     row still faces k-1 others.
+func (g *Guard) Transparency(ctx context.Context) (TransparencyReport, error) {
+	k := g.opts.SightingsK
+	if k <= 0 {
+		k = DefaultSightingsK
+	}
+	report := TransparencyReport{Rows: []TransparencyRow{}, K: k}
 	now := g.opts.Clock.Now()
 	rs, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{})
 	if err != nil {
-		return nil, err
+		return report, err
 	}
 	d, err := g.directory(ctx)
 	if err != nil {
-		return nil, err
+		return report, err
 	}
-	counts := map[TransparencyRow]int{}
+	asks := map[askKey][]firebreak.DisclosureRequest{}
+	var order []askKey
 	for _, r := range rs {
-		typ := string(d.orgs[r.Requester].Type)
+		key := askKeyOf(r)
+		if _, ok := asks[key]; !ok {
+			order = append(order, key)
+		}
+		asks[key] = append(asks[key], r)
+	}
+	// cell gathers the requests of one month and requester type.
+	type cell struct {
+		outcomes   map[string]int
+		requesters map[int64]bool
+	}
+	add := func(c *cell, outcomes map[string]int, requesters map[int64]bool) {
+		for o, n := range outcomes {
+			c.outcomes[o] += n
+		}
+		for r := range requesters {
+			c.requesters[r] = true
+		}
+	}
+	newCell := func() *cell { return &cell{outcomes: map[string]int{}, requesters: map[int64]bool{}} }
+	months := map[string]map[string]*cell{}
+	for _, key := range order {
+		cases := asks[key]
+		first := cases[0]
+		month := first.Created.UTC().Format("2006-01")
+		typ := string(d.orgs[first.Requester].Type)
 		if typ == "" {
-			typ = "unknown"
+			typ = "unknown" // an organisation no longer in the directory
 		}
-		outcome := r.State
-		if outcome == firebreak.DisclosureOpen && !now.Before(r.Deadline) {
-			outcome = firebreak.DisclosureExpired // silence is refusal
+		if months[month] == nil {
+			months[month] = map[string]*cell{}
 		}
-		counts[TransparencyRow{Month: r.Created.UTC().Format("2006-01"), RequesterType: typ, Outcome: outcome}]++
+		c := months[month][typ]
+		if c == nil {
+			c = newCell()
+			months[month][typ] = c
+		}
+		c.outcomes[askState(cases, now)]++
+		c.requesters[first.Requester] = true
 	}
-	out := make([]TransparencyRow, 0, len(counts))
-	for k, n := range counts {
-		k.Count = n
-		out = append(out, k)
+	left := newCell()
+	for month, types := range months {
+		other := newCell()
+		for typ, c := range types {
+			if len(c.requesters) < k {
+				add(other, c.outcomes, c.requesters)
+				continue
+			}
+			for o, n := range c.outcomes {
+				report.Rows = append(report.Rows, TransparencyRow{Month: month, RequesterType: typ, Outcome: o, Count: n})
+			}
+		}
+		if len(other.requesters) >= k {
+			for o, n := range other.outcomes {
+				report.Rows = append(report.Rows, TransparencyRow{Month: month, RequesterType: TransparencyOther, Outcome: o, Count: n})
+			}
+		} else {
+			add(left, other.outcomes, other.requesters)
+		}
 	}
-	slices.SortFunc(out, func(a, b TransparencyRow) int {
-		return strings.Compare(a.Month+a.RequesterType+a.Outcome, b.Month+b.RequesterType+b.Outcome)
+	if len(left.requesters) >= k {
+		for _, n := range left.outcomes {
+			report.Suppressed += n
+		}
+	}
+	slices.SortFunc(report.Rows, func(a, b TransparencyRow) int {
+		return strings.Compare(a.Month+"\x00"+a.RequesterType+"\x00"+a.Outcome, b.Month+"\x00"+b.RequesterType+"\x00"+b.Outcome)
 	})
-	return out, nil
+	return report, nil
 }
 
 func clip(s string) string {

@@ -177,19 +177,24 @@ func TestDisclosureCase(t *testing.T) {
 	if _, err := audit.Verify(context.Background(), h.store); err != nil {
 		t.Errorf("Verify: %v", err)
 	}
-	// 5. The transparency report counts, and names nobody.
-	rows, err := h.guard.Transparency(context.Background())
+	// 5. The transparency report counts, and names nobody: the one government requester
+	// is fewer than k (3), so it is no row of its own; with k at 1 it is.
+	if report, err := h.guard.Transparency(context.Background()); err != nil || len(report.Rows) != 0 || report.Suppressed != 0 {
+		t.Errorf("transparency with one requester = %+v, %v; want no row", report, err)
+	}
+	k1 := policy.NewGuard(h.store, policy.Options{Clock: h.clock, SightingsK: 1})
+	report, err := k1.Transparency(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}
-	for _, r := range rows {
+	for _, r := range report.Rows {
 		got[r.RequesterType+"/"+r.Outcome] += r.Count
 	}
 	if got["government/expired"] != 1 || got["government/granted"] != 1 || len(got) != 2 {
-		t.Errorf("transparency = %+v", rows)
+		t.Errorf("transparency = %+v", report)
 	}
-	b2, _ := json.Marshal(rows)
+	b2, _ := json.Marshal(report)
 	for _, name := range []string{"Department", "Company", "dept", "co"} {
 		if strings.Contains(string(b2), `"`+name+`"`) {
 			t.Errorf("the transparency report names %s", name)
@@ -309,11 +314,12 @@ func TestTransparencyWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := h.guard.Transparency(context.Background())
+	// k at 1: the one requester is a row.
+	report, err := policy.NewGuard(h.store, policy.Options{Clock: h.clock, SightingsK: 1}).Transparency(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Outcome != firebreak.DisclosureExpired || rows[0].Count != 1 {
+	if rows := report.Rows; len(rows) != 1 || rows[0].Outcome != firebreak.DisclosureExpired || rows[0].Count != 1 {
 		t.Errorf("transparency = %+v, want one expired request", rows)
 	}
 	after, err := h.store.AuditHead(context.Background())

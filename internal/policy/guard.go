@@ -25,7 +25,8 @@ type Options struct {
 	// ReviewAll); circles may ask for more for what is shared with them.
 	Review string
 	// SightingsK is how many distinct organisations must report sightings of an indicator
-	// before a breakdown is released (default DefaultSightingsK).
+	// before a breakdown is released, and how many distinct requesters each row of the
+	// transparency report must stand for (default DefaultSightingsK).
 	SightingsK int
 }
 

@@ -29,13 +29,19 @@ func (s *Store) Contacts(ctx context.Context, org int64) ([]firebreak.Contact, e
 	return cs, nil
 }
 
-// PutContacts replaces an organisation's contacts.
+// PutContacts replaces an organisation's contacts and advances the directory epoch in
+// the same transaction: contact names are what the personal-data scrubber looks for, and
+// the guards of every node reload them when, and only when, the epoch moves. The epoch
+// row is locked first, as Apply locks it, so that the two never deadlock.
 func (s *Store) PutContacts(ctx context.Context, org int64, cs []firebreak.Contact, audit ...[]byte) error {
 	body, err := json.Marshal(cs)
 	if err != nil {
 		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store contacts")
 	}
 	return s.inTx(ctx, "cannot store contacts", audit, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'epoch'`); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO contacts (org, body) VALUES ($1, $2)
 			ON CONFLICT (org) DO UPDATE SET body = excluded.body`, org, string(body))
 		return err

@@ -29,14 +29,19 @@ func (s *Store) Contacts(ctx context.Context, org int64) ([]firebreak.Contact, e
 	return cs, nil
 }
 
-// PutContacts replaces an organisation's contacts.
+// PutContacts replaces an organisation's contacts and advances the directory epoch in
+// the same transaction: contact names are what the personal-data scrubber looks for, and
+// the guards of every node reload them when, and only when, the epoch moves.
 func (s *Store) PutContacts(ctx context.Context, org int64, cs []firebreak.Contact, audit ...[]byte) error {
 	body, err := json.Marshal(cs)
 	if err != nil {
 		return firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store contacts")
 	}
 	return s.inTx(ctx, "cannot store contacts", audit, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (org, body) VALUES (?, ?) ON CONFLICT (org) DO UPDATE SET body = excluded.body`, org, string(body))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (org, body) VALUES (?, ?) ON CONFLICT (org) DO UPDATE SET body = excluded.body`, org, string(body)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'epoch'`)
 		return err
 	})
 }

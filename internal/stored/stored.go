@@ -13,6 +13,7 @@ import (
 // leaves to columns.
 type disclosure struct {
 	firebreak.DisclosureRequest
+	Ask           string `json:"ask,omitempty"`
 	Requester     int64  `json:"requester"`
 	RequesterUser string `json:"requester_user"`
 	Provider      int64  `json:"provider"`
@@ -20,7 +21,7 @@ type disclosure struct {
 
 // EncodeDisclosure renders r for the body column of disclosures.
 func EncodeDisclosure(r firebreak.DisclosureRequest) ([]byte, error) {
-	b, err := json.Marshal(disclosure{DisclosureRequest: r, Requester: r.Requester, RequesterUser: r.RequesterUser, Provider: r.Provider})
+	b, err := json.Marshal(disclosure{DisclosureRequest: r, Ask: r.Ask, Requester: r.Requester, RequesterUser: r.RequesterUser, Provider: r.Provider})
 	if err != nil {
 		return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "cannot store the disclosure request")
 	}
@@ -34,7 +35,7 @@ func DecodeDisclosure(body []byte) (firebreak.DisclosureRequest, error) {
 		return firebreak.DisclosureRequest{}, firebreak.Wrap(firebreak.EINTERNAL, err, "a stored disclosure request cannot be read")
 	}
 	r := row.DisclosureRequest
-	r.Requester, r.RequesterUser, r.Provider = row.Requester, row.RequesterUser, row.Provider
+	r.Ask, r.Requester, r.RequesterUser, r.Provider = row.Ask, row.Requester, row.RequesterUser, row.Provider
 	return r, nil
 }
 

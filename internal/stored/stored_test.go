@@ -30,6 +30,25 @@ func TestDisclosureRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDisclosureAskRoundTrip: the ask a case belongs to is kept in the body (so backups
+// carry it); a body without one, as stored before it was recorded, reads as no ask.
+func TestDisclosureAskRoundTrip(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := firebreak.DisclosureRequest{ID: "d1", Ask: "a1", Kind: firebreak.DisclosureObjects, Requester: 7, Objects: []string{},
+		Purpose: "case", Created: at, Deadline: at.Add(time.Hour), State: firebreak.DisclosureOpen}
+	b, err := EncodeDisclosure(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"id":"d1","kind":"objects","objects":[],"purpose":"case","created":"2026-01-02T03:04:05Z","deadline":"2026-01-02T04:04:05Z","state":"open","ask":"a1","requester":7,"requester_user":"","provider":0}`
+	if string(b) != want {
+		t.Errorf("EncodeDisclosure = %s\nwant %s", b, want)
+	}
+	if got, err := DecodeDisclosure(b); err != nil || !reflect.DeepEqual(got, r) {
+		t.Errorf("DecodeDisclosure = %+v, %v; want %+v", got, err, r)
+	}
+}
+
 func TestIntroductionRoundTrip(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	in := firebreak.Introduction{ID: "i1", Object: "indicator--1", Requester: 7, RequesterUser: "ana", Provider: 9,

@@ -144,7 +144,7 @@ func fillForBackup(f *fixture) filled {
 	}
 
 	at := time.Date(2026, 5, 1, 10, 0, 0, 123456000, time.UTC)
-	if err := f.s.PutDisclosure(ctx, firebreak.DisclosureRequest{ID: "req-1", Kind: firebreak.DisclosureObjects,
+	if err := f.s.PutDisclosure(ctx, firebreak.DisclosureRequest{ID: "req-1", Ask: "ask-1", Kind: firebreak.DisclosureObjects,
 		Requester: beta.ID, RequesterUser: "bob", Provider: acme.ID, Objects: []string{exp.ID}, Purpose: "inquiry <&>",
 		Created: at, Deadline: at.Add(72 * time.Hour), State: firebreak.DisclosureGranted, Decided: at.Add(time.Hour),
 		Grant: &firebreak.DisclosureGrant{Objects: []string{exp.ID}, Purpose: "inquiry", Expires: at.Add(720 * time.Hour)}},

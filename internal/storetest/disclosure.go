@@ -29,19 +29,19 @@ func RunDisclosure(t *testing.T, o Opener) {
 
 func testDisclosureRoundTrip(f *fixture) {
 	at := time.Date(2026, 5, 1, 10, 0, 0, 123456000, time.UTC)
-	r := firebreak.DisclosureRequest{ID: "req-1", Kind: firebreak.DisclosureObjects, Requester: 7, RequesterUser: "dept-user",
+	r := firebreak.DisclosureRequest{ID: "req-1", Ask: "ask-1", Kind: firebreak.DisclosureObjects, Requester: 7, RequesterUser: "dept-user",
 		Provider: 3, Objects: []string{"indicator--a", "indicator--b"}, Purpose: "inquiry", Created: at, Deadline: at.Add(72 * time.Hour),
 		State: firebreak.DisclosureOpen}
 	if err := f.s.PutDisclosure(f.ctx, r); err != nil {
 		f.Fatal(err)
 	}
 	other := r
-	other.ID, other.Requester, other.Provider, other.Created = "req-2", 8, 3, at.Add(time.Second)
+	other.ID, other.Ask, other.Requester, other.Provider, other.Created = "req-2", "", 8, 3, at.Add(time.Second)
 	if err := f.s.PutDisclosure(f.ctx, other); err != nil {
 		f.Fatal(err)
 	}
 	got, err := f.s.Disclosure(f.ctx, "req-1")
-	if err != nil || got.Requester != 7 || got.Provider != 3 || got.RequesterUser != "dept-user" || !got.Created.Equal(at) ||
+	if err != nil || got.Ask != "ask-1" || got.Requester != 7 || got.Provider != 3 || got.RequesterUser != "dept-user" || !got.Created.Equal(at) ||
 		!got.Deadline.Equal(r.Deadline) || !slices.Equal(got.Objects, r.Objects) || got.State != firebreak.DisclosureOpen {
 		f.Fatalf("Disclosure = %+v, %v", got, err)
 	}
@@ -52,7 +52,7 @@ func testDisclosureRoundTrip(f *fixture) {
 		f.Fatal(err)
 	}
 	got, _ = f.s.Disclosure(f.ctx, "req-1")
-	if got.State != firebreak.DisclosureGranted || got.Grant == nil || !got.Grant.Expires.Equal(r.Grant.Expires) || !slices.Equal(got.Grant.Objects, []string{"indicator--a"}) {
+	if got.Ask != "ask-1" || got.State != firebreak.DisclosureGranted || got.Grant == nil || !got.Grant.Expires.Equal(r.Grant.Expires) || !slices.Equal(got.Grant.Objects, []string{"indicator--a"}) {
 		f.Errorf("after the grant: %+v", got)
 	}
 	for _, tc := range []struct {

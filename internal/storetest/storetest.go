@@ -90,6 +90,7 @@ func Run(t *testing.T, o Opener) {
 		{"ApplyPeers", testApplyPeers},
 		{"ApplyTrust", testApplyTrust},
 		{"NotFound", testNotFound},
+		{"ContactsAdvanceEpoch", testContactsAdvanceEpoch},
 		// objects
 		{"IngestOutcomes", testIngestOutcomes},
 		{"IngestInBatchDuplicate", testIngestInBatchDuplicate},

@@ -1,9 +1,6 @@
 package taxii
 
 import (
-	"encoding/base64"
-	"encoding/binary"
-	"hash/crc32"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,8 +54,10 @@ var DefaultLimits = Limits{DefaultPage: 1000, MaxPage: 10000, MaxValues: 100}
 // ParseQuery reads the query parameters of a request to endpoint e into a filter. Known
 // parameters with bad values are errors (EINVALID, with a message that names the
 // parameter); parameters the endpoint does not take are ignored, as TAXII asks of servers
-// that do not support a filter. A client's limit above MaxPage is lowered to it.
-func ParseQuery(q url.Values, e Endpoint, lim Limits) (firebreak.ObjectFilter, error) {
+// that do not support a filter. A client's limit above MaxPage is lowered to it. A `next`
+// token is opened with cur, the cursors of the caller and collection the request is for;
+// the zero Cursors refuses every token.
+func ParseQuery(q url.Values, e Endpoint, lim Limits, cur Cursors) (firebreak.ObjectFilter, error) {
 	var f firebreak.ObjectFilter
 	allowed := endpointParams[e]
 	f.Limit = lim.DefaultPage
@@ -88,7 +87,7 @@ func ParseQuery(q url.Values, e Endpoint, lim Limits) (firebreak.ObjectFilter, e
 		if v, ok, err := single(q, "next"); err != nil {
 			return f, err
 		} else if ok {
-			c, err := DecodeCursor(v)
+			c, err := cur.Decode(v)
 			if err != nil {
 				return f, err
 			}
@@ -210,45 +209,4 @@ func ParseTimestamp(s string) (time.Time, error) {
 // sort as the instants they stand for.
 func VersionKeyOf(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
-}
-
-// Cursors are opaque to clients: a format byte, the position as two varints, and a CRC so
-// that a damaged or made-up token is refused rather than misread.
-const cursorFormat = 1
-
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
-
-// EncodeCursor renders a position as a `next` token.
-func EncodeCursor(c firebreak.Cursor) string {
-	b := make([]byte, 0, 1+2*binary.MaxVarintLen64+4)
-	b = append(b, cursorFormat)
-	b = binary.AppendVarint(b, c.Added)
-	b = binary.AppendVarint(b, c.Seq)
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// DecodeCursor reads a `next` token made by EncodeCursor; anything else is EINVALID.
-func DecodeCursor(s string) (firebreak.Cursor, error) {
-	bad := firebreak.Errorf(firebreak.EINVALID, "next: %q is not a token this server issued", clip(s))
-	if len(s) > 64 {
-		return firebreak.Cursor{}, bad
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) < 1+2+4 || b[0] != cursorFormat {
-		return firebreak.Cursor{}, bad
-	}
-	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, crcTable) != sum {
-		return firebreak.Cursor{}, bad
-	}
-	added, n := binary.Varint(body[1:])
-	if n <= 0 {
-		return firebreak.Cursor{}, bad
-	}
-	seq, m := binary.Varint(body[1+n:])
-	if m <= 0 || 1+n+m != len(body) || added < 0 || seq < 0 {
-		return firebreak.Cursor{}, bad
-	}
-	return firebreak.Cursor{Added: added, Seq: seq}, nil
 }
