@@ -199,6 +199,20 @@ var placePrefixes = map[string]bool{
 	"apple": true, "amazon": true, "cisco": true, "oracle": true, "project's": true,
 }
 
+// mayStart holds the bytes a name may start with: upper-case ASCII letters and the first
+// byte of a non-ASCII rune (startsUpper decides for those). inWord holds the bytes that
+// continue a word, so that a capital inside one ("iPhone", "McAfee"'s "A") starts nothing.
+var mayStart, inWord = wordTables()
+
+func wordTables() (mayStart, inWord [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		mayStart[c] = isUpper(b) || b >= 0xc0
+		inWord[c] = isAlnum(b) || b >= utf8.RuneSelf || b == '\'' || b == '-' || b == '_'
+	}
+	return mayStart, inWord
+}
+
 // word is a word of text, text[s:e].
 type word struct{ s, e int }
 
@@ -209,16 +223,13 @@ func persons(text string) []span {
 	cites := citations(text)
 	var buf [32]byte
 	for i := 0; i < len(text); {
-		c := text[i]
-		if c < utf8.RuneSelf && !isAlpha(c) {
+		// Only an upper-case letter or a non-ASCII rune at the start of a word may start a
+		// name: find the next one with a table, a byte at a time.
+		for i < len(text) && (!mayStart[text[i]] || i > 0 && inWord[text[i-1]]) {
 			i++
-			continue
 		}
-		if 'a' <= c && c <= 'z' {
-			// A lower-case word never starts a name: skip it whole, cheaply.
-			for i++; i < len(text) && (isAlnum(text[i]) || text[i] >= utf8.RuneSelf || text[i] == '\'' || text[i] == '-' || text[i] == '_'); i++ {
-			}
-			continue
+		if i >= len(text) {
+			break
 		}
 		w := word{i, wordEnd(text, i)}
 		if w.e == w.s { // a non-letter rune
@@ -279,12 +290,15 @@ func (lx *lexicon) personAt(text string, w word, buf []byte) (span, bool) {
 	if allCaps && (g != givenStrong || len(tok) < 3) {
 		return span{}, false // ALL-CAPS words are acronyms, unless a plain given name
 	}
+	q := cueBefore(text, w.s)
+	if !isGiven && (q == cueNone || q == cueMedium && !lx.surnames[string(low)]) {
+		return span{}, false // most capitalised words: no name, no cue
+	}
 	var pb [24]byte
 	if prev, ok := prevWord(text, w.s); ok && startsUpper(text, prev.s) &&
 		placePrefixes[string(lowerBytes(pb[:0], text[prev.s:prev.e]))] {
 		return span{}, false
 	}
-	q := cueBefore(text, w.s)
 	if !isGiven {
 		// Any name-shaped word after a strong cue; a known surname after a medium one.
 		if q == cueStrong || q == cueMedium && lx.surnames[string(low)] {
@@ -407,17 +421,26 @@ func (lx *lexicon) run(text string, w word, surnameFirst bool) []word {
 
 // acceptRun rejects runs that are known non-person phrases.
 func (lx *lexicon) acceptRun(text string, run []word) bool {
-	if len(run) >= 2 {
-		p := strings.ToLower(text[run[0].s:run[1].e])
-		p = strings.Join(strings.Fields(p), " ")
-		if lx.phrases[p] {
-			return false
-		}
-		if len(run) >= 3 && lx.phrases[strings.Join(strings.Fields(strings.ToLower(text[run[0].s:run[2].e])), " ")] {
-			return false
-		}
+	if len(run) < 2 {
+		return true
 	}
-	return true
+	// The phrase lower-cased with single spaces, built without allocating: every
+	// candidate name of every string comes here.
+	var buf [96]byte
+	phrase := func(words []word) []byte {
+		b := buf[:0]
+		for k, w := range words {
+			if k > 0 {
+				b = append(b, ' ')
+			}
+			b = lowerBytes(b, text[w.s:w.e])
+		}
+		return b
+	}
+	if lx.phrases[string(phrase(run[:2]))] {
+		return false
+	}
+	return len(run) < 3 || !lx.phrases[string(phrase(run[:3]))]
 }
 
 func (lx *lexicon) isNotname(tok string) bool {
