@@ -55,7 +55,12 @@ func TestSightingsFloor(t *testing.T) {
 		t.Errorf("the provider below k: %v, want the count and no breakdown", m)
 	}
 	submitAs(t, h, "c-token-0123456789ab", sighting(4, ind, 1))
-	m, _ = agg("b-token-0123456789ab")
+	// A reader that reported one of the three sees two others: under k, so that it cannot
+	// subtract itself and single the others out.
+	if m, _ = agg("b-token-0123456789ab"); m["breakdown"] != false || m["count"] != nil {
+		t.Errorf("three organisations, one of them the reader: %v, want no figures", m)
+	}
+	m, _ = agg("p-token-0123456789ab")
 	if m["breakdown"] != true || m["count"] != float64(8) || m["organizations"] != float64(3) {
 		t.Errorf("three organisations: %v", m)
 	}
@@ -64,7 +69,7 @@ func TestSightingsFloor(t *testing.T) {
 	}
 	// A new version of a sighting replaces its contribution.
 	submitAs(t, h, "c-token-0123456789ab", strings.Replace(sighting(4, ind, 10), `"modified":"2026-03-05T00:00:00.000Z"`, `"modified":"2026-03-06T00:00:00.000Z"`, 1))
-	if m, _ = agg("b-token-0123456789ab"); m["count"] != float64(17) {
+	if m, _ = agg("p-token-0123456789ab"); m["count"] != float64(17) {
 		t.Errorf("after a new version: count %v, want 17", m["count"])
 	}
 	// An indicator the caller cannot see does not exist for it.

@@ -145,7 +145,8 @@ func firstOf(vs ...string) string {
 // Sightings returns the aggregate of an indicator's sightings to a caller who may see the
 // indicator (to anyone else it does not exist). It counts the sightings that exist now and
 // that the caller may see. Figures are released only when at least k distinct
-// organisations reported sightings, so that no single member can be singled out;
+// organisations other than the caller reported sightings, so that no single member can be
+// singled out;
 // the indicator's provider always learns the count and the first and last seen.
 func (g *Guard) Sightings(ctx context.Context, indicator string) (SightingAggregate, error) {
 	ctx = readingOnce(ctx)
@@ -190,7 +191,13 @@ func (g *Guard) Sightings(ctx context.Context, indicator string) (SightingAggreg
 		}
 	}
 	provider := page.Objects[0].Provider == p.Org.ID
-	if len(orgs) < k {
+	// The floor counts the others: a reader that reported sightings itself could
+	// otherwise subtract its own from a breakdown of k and single out the rest.
+	others := len(orgs)
+	if orgs[p.Org.ID] {
+		others--
+	}
+	if others < k {
 		if !provider {
 			out.Count = 0
 			return out, nil
