@@ -398,8 +398,9 @@ func (g *Guard) DecideDisclosure(ctx context.Context, id string, dec DisclosureD
 }
 
 // grants returns the objects the reader may see, and those whose provider it may learn,
-// under disclosure grants in force at now.
-func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, identity []string, err error) {
+// under disclosure grants in force at now: each the grantor's own copy, never another
+// provider's copy of the id.
+func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, identity []firebreak.Copy, err error) {
 	rs, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{Requester: org, State: firebreak.DisclosureGranted})
 	if err != nil {
 		return nil, nil, err
@@ -408,13 +409,18 @@ func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, 
 		if r.Grant == nil || !now.Before(r.Grant.Expires) {
 			continue
 		}
-		if r.Kind == firebreak.DisclosureIdentity {
-			identity = append(identity, r.Grant.Objects...)
-		} else {
-			objects = append(objects, r.Grant.Objects...)
+		for _, id := range r.Grant.Objects {
+			c := firebreak.Copy{Provider: r.Provider, ID: id}
+			if r.Kind == firebreak.DisclosureIdentity {
+				identity = append(identity, c)
+			} else {
+				objects = append(objects, c)
+			}
 		}
 	}
-	return sortedSet(objects), sortedSet(identity), nil
+	slices.SortFunc(objects, firebreak.CompareCopies)
+	slices.SortFunc(identity, firebreak.CompareCopies)
+	return slices.Compact(objects), slices.Compact(identity), nil
 }
 
 // TransparencyRow is one cell of the transparency report.

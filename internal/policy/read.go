@@ -32,7 +32,7 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 	if err != nil {
 		return firebreak.Page{}, err
 	}
-	var identity []string
+	var identity []firebreak.Copy
 	if c.Alias == firebreak.AliasShared {
 		// Disclosure grants in force add exactly the objects they name, for this reader.
 		if vis.Granted, identity, err = g.grants(ctx, r.Org.ID, now); err != nil {
@@ -52,7 +52,7 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 // present turns a page the store returned into what the reader receives, and records the
 // operator reads that need recording. The store already left out what the reader may not
 // see; this only reshapes what it may.
-func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page, granted, identity []string) (firebreak.Page, error) {
+func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d *directory, page firebreak.Page, granted, identity []firebreak.Copy) (firebreak.Page, error) {
 	decisions := map[int64]Decision{}
 	ps := pseudonyms{secret: d.hub.Secret, reader: r.Org.ID}
 	var restricted, grantedReads []string
@@ -71,8 +71,9 @@ func (g *Guard) present(ctx context.Context, p *firebreak.Principal, r Reader, d
 			dec = Decide(r, d.provider(pi.provider), pi.doc)
 			decisions[o.Policy] = dec
 		}
-		_, byGrant := slices.BinarySearch(granted, o.ID)
-		_, named := slices.BinarySearch(identity, o.ID)
+		// Grants bind to the grantor's copy: another provider's copy of the id is not it.
+		_, byGrant := slices.BinarySearchFunc(granted, firebreak.Copy{Provider: o.Provider, ID: o.ID}, firebreak.CompareCopies)
+		_, named := slices.BinarySearchFunc(identity, firebreak.Copy{Provider: o.Provider, ID: o.ID}, firebreak.CompareCopies)
 		if !dec.Visible || byGrant && !dec.Own && (dec.AsOperator || !g.policyAdmits(r, d, o)) {
 			if !byGrant {
 				return firebreak.Page{}, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)

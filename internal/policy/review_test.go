@@ -43,7 +43,7 @@ func TestReleaseBeyondTheFirstPageOfHeldVersions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id, version := indicatorID(tt.nth), "2026-01-01T00:00:00.000Z"
-			if err := g.DecideHeld(op, id, version, true, ""); err != nil {
+			if err := g.DecideHeld(op, "", id, version, true, ""); err != nil {
 				t.Fatalf("release %s: %v", id, err)
 			}
 			page, err := g.Objects(dept, firebreak.AliasShared, firebreak.ObjectFilter{IDs: []string{id}})
@@ -64,7 +64,7 @@ func TestReleaseBeyondTheFirstPageOfHeldVersions(t *testing.T) {
 	if want := []string{indicatorID(1), indicatorID(n)}; !slices.Equal(released, want) {
 		t.Errorf("the status lists %v as released, want %v", released, want)
 	}
-	if err := g.DecideHeld(op, indicatorID(n), "2026-01-01T00:00:00.000Z", true, ""); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
+	if err := g.DecideHeld(op, "", indicatorID(n), "2026-01-01T00:00:00.000Z", true, ""); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
 		t.Errorf("releasing a version twice: %v, want %s", err, firebreak.ENOTFOUND)
 	}
 }

@@ -30,8 +30,8 @@ func idHash(id string) int64 {
 }
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
-// Foreign when any version of its id came from another provider, Duplicate when this id
-// and version key are already held (also earlier in the same call), else Stored. All
+// Duplicate when provider already holds this id and version key (also earlier in the
+// same call), else Stored, whatever other providers hold (see PlanIngest). All
 // versions stored by one call share one date added: the clock at the time of the
 // transaction, but never earlier than any date added before, so that dates added never
 // go back even when the clock does. The transaction is synced to disk before Ingest
@@ -72,13 +72,19 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		plan.Place(provider, items, first, addedTime, policies)
 		added := addedTime.UnixMicro()
 		rows := make([]any, 0, len(fresh)*insertColumns)
-		for _, i := range fresh {
+		for k, i := range fresh {
 			it, o := items[i], plan.Results[i].Object
 			rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
-				provider, o.Policy, firebreak.ExpiryMicros(it.Expires), []byte(it.Raw))
+				provider, o.Policy, firebreak.ExpiryMicros(it.Expires), plan.Twin[k], []byte(it.Raw))
 		}
 		if err := insertVersions(ctx, tx, rows, len(fresh)); err != nil {
 			return nil, err
+		}
+		if len(plan.Twins) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE objects SET twin = 1 WHERE seq IN (SELECT value FROM json_each(?)) AND twin = 0`,
+				jsonInts(plan.Twins)); err != nil {
+				return nil, mapErr(err, "cannot store objects")
+			}
 		}
 		if err := insertExtras(ctx, tx, items, plan.Results, fresh); err != nil {
 			return nil, err
@@ -110,8 +116,9 @@ func (s *Store) reserve(ctx context.Context, tx *sql.Tx, n int) (first int64, ad
 	return lastSeq + 1, time.UnixMicro(us).UTC(), nil
 }
 
-// heldVersions returns the stored versions of the items' ids, by id and version key.
-func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string]firebreak.Object, error) {
+// heldVersions returns the stored versions of the items' ids, whoever provided them, by
+// id and version key.
+func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string][]firebreak.Object, error) {
 	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -129,7 +136,7 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer rows.Close()
-	held := make(map[string]map[string]firebreak.Object)
+	held := make(map[string]map[string][]firebreak.Object)
 	for rows.Next() {
 		var vkey string
 		var added, expires int64
@@ -145,10 +152,10 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 		o.Expires = firebreak.ExpiryFromMicros(expires)
 		m := held[o.ID]
 		if m == nil {
-			m = map[string]firebreak.Object{}
+			m = map[string][]firebreak.Object{}
 			held[o.ID] = m
 		}
-		m[vkey] = o
+		m[vkey] = append(m[vkey], o)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err, "cannot store objects")
@@ -181,7 +188,7 @@ func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebrea
 }
 
 // insertColumns is the number of arguments per version that insertVersions takes.
-const insertColumns = 12
+const insertColumns = 13
 
 // insertVersions inserts n new versions whose arguments are in rows, insertColumns per
 // version, a chunk at a time through one prepared statement.
@@ -192,12 +199,12 @@ func insertVersions(ctx context.Context, tx *sql.Tx, rows []any, n int) error {
 	}
 	values := func(k int) string {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, expires, raw) VALUES `)
+		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, expires, twin, raw) VALUES `)
 		for i := range k {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		}
 		return b.String()
 	}
@@ -255,8 +262,9 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 		}
 		fmt.Fprintf(&q.b, " AND (%s.policy %sIN (SELECT value FROM json_each(%s))", a, not, q.arg(jsonInts(vis.Policies)))
 		if len(vis.Granted) > 0 {
-			// A disclosure grant admits named objects whatever their policy.
-			fmt.Fprintf(&q.b, " OR %s.id IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(vis.Granted)))
+			// A disclosure grant admits the grantor's copies it names whatever their
+			// policy; another provider's copy of the id is not granted.
+			q.granted(a, vis.Granted)
 		}
 		q.b.WriteString(")")
 	}
@@ -272,13 +280,33 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 			fmt.Fprintf(&q.b, " OR %s.provider = %s", a, q.arg(vis.Owner))
 		}
 		if len(vis.Granted) > 0 {
-			fmt.Fprintf(&q.b, " OR %s.id IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(vis.Granted)))
+			q.granted(a, vis.Granted)
 		}
 		q.b.WriteString(")")
 	}
 	if len(specs) > 0 {
 		fmt.Fprintf(&q.b, " AND %s.spec_version IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(specs)))
 	}
+}
+
+// granted writes " OR" the condition that the version aliased a is of one of the copies.
+func (q *objectQuery) granted(a string, copies []firebreak.Copy) {
+	fmt.Fprintf(&q.b, " OR (%s.provider, %s.id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(%s))", a, a, q.arg(jsonCopies(copies)))
+}
+
+// oneCopy writes the condition that keeps one copy of each version the reader may see:
+// a version of which another provider holds a copy is left out when the reader may see
+// a copy stored before it. Only versions marked twin are looked at, so the walk costs
+// nothing more for every other version; and only copies the reader may see count, so
+// what it gets never depends on one it may not see.
+func (q *objectQuery) oneCopy(vis firebreak.Visibility, specs []string) {
+	if vis.Provider != 0 {
+		return // one provider holds one copy of a version
+	}
+	q.b.WriteString(" AND (o.twin = 0 OR NOT EXISTS (SELECT 1 FROM objects c WHERE c.idh = o.idh AND c.seq < o.seq" +
+		" AND c.id = o.id AND c.vkey = o.vkey AND ")
+	q.visible("c", vis, specs)
+	q.b.WriteString("))")
 }
 
 // versions writes the match[version] condition on the version aliased o, or nothing for
@@ -353,6 +381,9 @@ func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) 
 		fmt.Fprintf(&q.b, " AND +o.type IN (SELECT value FROM json_each(%s))", q.arg(jsonStrings(f.Types)))
 	}
 	q.versions(f.Versions, vis, f.SpecVersions)
+	if !f.EveryCopy {
+		q.oneCopy(vis, f.SpecVersions)
+	}
 }
 
 // rawColumn writes the expression that gives a version's bytes as this reader receives
