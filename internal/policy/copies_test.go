@@ -1,0 +1,60 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/policy"
+	"github.com/firebreak/firebreak/internal/stix"
+)
+
+// TestLeak13GrantBindsToTheGrantorsCopy: a disclosure grant lets the grantee read the
+// grantor's copy of an object and no other. Until issue 13 grants named bare ids, so
+// after the grantor deleted its object, another provider's object with the same id (here
+// the CERT's, at TLP:RED) was served to the grantee.
+func TestLeak13GrantBindsToTheGrantorsCopy(t *testing.T) {
+	h := newHub(t)
+	co, dept, op := h.as("co-token-0123456789"), h.as("dept-token-0123456789"), h.as("op-token-0123456789")
+	a := "indicator--00000000-0000-4000-8000-000000000001"
+	if st, err := h.guard.Submit(co, firebreak.AliasInbox, []json.RawMessage{json.RawMessage(restrictiveMark), ind("1")}); err != nil || len(st.Failures) != 0 {
+		t.Fatalf("submit: %+v %v", st, err)
+	}
+	reqs, err := h.guard.RequestDisclosure(dept, policy.DisclosureAsk{Kind: firebreak.DisclosureObjects, Provider: "Company", Objects: []string{a}, Purpose: "inquiry"})
+	if err != nil || len(reqs) != 1 {
+		t.Fatal(reqs, err)
+	}
+	if _, err := h.guard.DecideDisclosure(co, reqs[0].ID, policy.DisclosureDecision{Grant: true, Purpose: "inquiry",
+		Expires: h.clock.Now().Add(24 * time.Hour).Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.sees(dept); len(got) != 1 || got[0] != a {
+		t.Fatalf("under the grant the department sees %v, want %s", got, a)
+	}
+	// The CERT holds its own copy of the id, for itself alone.
+	red := strings.Replace(string(ind("1")), `"object_marking_refs":["`+stix.TLPAmberID+`","marking-definition--00000000-0000-4000-8000-0000000000c1"]`,
+		`"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"],"name":"the CERT's own"`, 1)
+	if st, err := h.guard.Submit(op, firebreak.AliasInbox, []json.RawMessage{json.RawMessage(red)}); err != nil || len(st.Successes) != 1 {
+		t.Fatalf("the CERT's copy: %+v %v", st, err)
+	}
+	page, err := h.guard.Objects(dept, firebreak.AliasShared, firebreak.ObjectFilter{IDs: []string{a}})
+	if err != nil || len(page.Objects) != 1 || strings.Contains(string(page.Objects[0].Raw), "the CERT's own") {
+		t.Fatalf("under the grant, with the CERT's copy stored: %d objects, %v", len(page.Objects), err)
+	}
+	if err := h.guard.Delete(co, firebreak.AliasMine, a, firebreak.VersionFilter{All: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []firebreak.ObjectFilter{{}, {IDs: []string{a}}, {Versions: firebreak.VersionFilter{All: true}}} {
+		page, err := h.guard.Objects(dept, firebreak.AliasShared, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Objects {
+			if o.ID == a {
+				t.Errorf("after the grantor deleted its object, the grant serves %s: %s", a, o.Raw)
+			}
+		}
+	}
+}
