@@ -29,15 +29,32 @@ type IngestPlan struct {
 	Results []IngestResult
 	// Fresh lists the items to store, in order.
 	Fresh []int
-	// Twin says, for each item of Fresh (by its position there), whether another provider
-	// holds a copy of that version (same id and version key): the store marks the version
-	// as a twin, so that reads choose one copy per version among those a reader may see.
-	Twin []bool
-	// Twins lists the seqs of the other providers' copies of the versions stored, for the
-	// store to mark as twins too (a version may later move past its copies: see Release).
-	Twins []int64
+	// twin says, for each item of Fresh (by its position there), whether another provider
+	// holds a copy of that version (same id and version key); others lists the seqs of
+	// those other copies. See Marks.
+	twin   []bool
+	others []int64
 	// dups pairs an item that repeats an earlier one of the call with that one.
 	dups [][2]int
+}
+
+// Marks returns, once Place has run, the seqs of the versions the store marks as twins:
+// those this call stores of which another provider holds a copy, and those other copies
+// (a version may later move past its copies: see Release). Reads choose one copy per
+// version, among those a reader may see, only where a version is marked. It is empty
+// unless some item is a copy of another provider's version, so that stores pay nothing
+// more on the common path.
+func (p *IngestPlan) Marks() []int64 {
+	if len(p.others) == 0 {
+		return nil
+	}
+	marks := slices.Clone(p.others)
+	for k, i := range p.Fresh {
+		if p.twin[k] {
+			marks = append(marks, p.Results[i].Object.Seq)
+		}
+	}
+	return marks
 }
 
 // PlanIngest decides each item's outcome for provider. held is every version stored of
@@ -68,11 +85,11 @@ func PlanIngest(provider int64, items []IngestItem, held map[string]map[string][
 		first[it.ID][it.VersionKey] = i
 		p.Results[i].Outcome = Stored
 		p.Fresh = append(p.Fresh, i)
-		p.Twin = append(p.Twin, len(copies) > 0)
+		p.twin = append(p.twin, len(copies) > 0)
 		for _, o := range copies {
 			if !marked[o.Seq] {
 				marked[o.Seq] = true
-				p.Twins = append(p.Twins, o.Seq)
+				p.others = append(p.others, o.Seq)
 			}
 		}
 	}

@@ -36,12 +36,6 @@ func TestPlanIngest(t *testing.T) {
 	if got := p.Fresh; !slices.Equal(got, []int{1, 2, 3, 5, 6}) {
 		t.Errorf("fresh = %v, want [1 2 3 5 6]", got)
 	}
-	if got := p.Twin; !slices.Equal(got, []bool{false, false, false, false, true}) {
-		t.Errorf("twin = %v, want only the copy of y v1", got)
-	}
-	if !slices.Equal(p.Twins, []int64{4}) {
-		t.Errorf("twins = %v, want the other provider's copy, seq 4", p.Twins)
-	}
 	if o := p.Results[7].Object; o.Seq != 6 || o.Provider != 1 {
 		t.Errorf("the duplicate of a version held by two providers reports %+v, want the submitter's own copy (seq 6)", o)
 	}
@@ -52,6 +46,14 @@ func TestPlanIngest(t *testing.T) {
 	}
 	added := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
 	p.Place(1, items, 10, added, map[string]int64{"doc-x": 7, "doc-y": 9, "doc-z": 8})
+	// The copy of y v1 (seq 14) and the other provider's copy (seq 4) are marked, and no
+	// other version.
+	if got := p.Marks(); !slices.Equal(got, []int64{4, 14}) {
+		t.Errorf("marks = %v, want the other provider's copy of y v1 and this call's, [4 14]", got)
+	}
+	if got := PlanIngest(1, items[:2], held).Marks(); got != nil {
+		t.Errorf("marks of a call that stores no copy = %v, want none", got)
+	}
 	if o := p.Results[0].Object; o.Seq != 3 {
 		t.Errorf("the duplicate of a held version reports seq %d, want 3", o.Seq)
 	}

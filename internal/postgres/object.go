@@ -123,16 +123,17 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		idx[k], seqs[k], pols[k], vers[k] = int32(i), o.Seq, o.Policy, o.Version
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type,
-			spec_version, version, vkey, raw, twin)
-		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw, u.twin
-		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::bool[]) AS u (i, seq, policy, version, twin)
+			spec_version, version, vkey, raw)
+		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw
+		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[]) AS u (i, seq, policy, version)
 		JOIN pg_temp.fb_stage s ON s.i = u.i
-		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers, plan.Twin); err != nil {
+		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
-	if len(plan.Twins) > 0 {
-		// Under the ids' locks: no other call moves or marks these versions meanwhile.
-		if _, err := tx.Exec(ctx, `UPDATE objects SET twin = true WHERE seq = ANY($1::bigint[]) AND NOT twin`, plan.Twins); err != nil {
+	// Copies of other providers' versions, and those versions, are marked as twins, under
+	// the ids' locks: no other call moves or marks these versions meanwhile.
+	if marks := plan.Marks(); len(marks) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE objects SET twin = true WHERE seq = ANY($1::bigint[]) AND NOT twin`, marks); err != nil {
 			return nil, mapErr(err, "cannot store objects")
 		}
 	}

@@ -72,17 +72,18 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		plan.Place(provider, items, first, addedTime, policies)
 		added := addedTime.UnixMicro()
 		rows := make([]any, 0, len(fresh)*insertColumns)
-		for k, i := range fresh {
+		for _, i := range fresh {
 			it, o := items[i], plan.Results[i].Object
 			rows = append(rows, o.Seq, added, idHash(o.ID), o.ID, o.Type, o.SpecVersion, o.Version, it.VersionKey,
-				provider, o.Policy, firebreak.ExpiryMicros(it.Expires), plan.Twin[k], []byte(it.Raw))
+				provider, o.Policy, firebreak.ExpiryMicros(it.Expires), []byte(it.Raw))
 		}
 		if err := insertVersions(ctx, tx, rows, len(fresh)); err != nil {
 			return nil, err
 		}
-		if len(plan.Twins) > 0 {
+		// Copies of other providers' versions, and those versions, are marked as twins.
+		if marks := plan.Marks(); len(marks) > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE objects SET twin = 1 WHERE seq IN (SELECT value FROM json_each(?)) AND twin = 0`,
-				jsonInts(plan.Twins)); err != nil {
+				jsonInts(marks)); err != nil {
 				return nil, mapErr(err, "cannot store objects")
 			}
 		}
@@ -188,7 +189,7 @@ func policyIDs(ctx context.Context, tx *sql.Tx, provider int64, items []firebrea
 }
 
 // insertColumns is the number of arguments per version that insertVersions takes.
-const insertColumns = 13
+const insertColumns = 12
 
 // insertVersions inserts n new versions whose arguments are in rows, insertColumns per
 // version, a chunk at a time through one prepared statement.
@@ -199,12 +200,12 @@ func insertVersions(ctx context.Context, tx *sql.Tx, rows []any, n int) error {
 	}
 	values := func(k int) string {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, expires, twin, raw) VALUES `)
+		b.WriteString(`INSERT INTO objects (seq, added, idh, id, type, spec_version, version, vkey, provider, policy, expires, raw) VALUES `)
 		for i := range k {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
 		}
 		return b.String()
 	}
