@@ -79,9 +79,11 @@ type ObjectFilter struct {
 	SpecVersions []string
 	// MetadataOnly leaves Raw empty (manifests, versions lists).
 	MetadataOnly bool
-	// EveryCopy returns every provider's copy of a version instead of one per version (see
-	// ObjectStore.Objects): for the hub's own bookkeeping, such as finding the held copy
-	// an operator decides on, never for what a reader receives.
+	// EveryCopy treats every provider's copy of an object as an object of its own: all
+	// copies of a version come back, not one (see ObjectStore.Objects), and first and last
+	// are decided among each provider's versions. It is for the hub's own bookkeeping (the
+	// held copy an operator decides on, the guard's indexes, backups), never for what a
+	// reader receives.
 	EveryCopy bool
 	// NoWait reads only what has committed below the writes in flight, where a store
 	// lets writes commit side by side (PostgreSQL), instead of waiting for them: the

@@ -1,12 +1,15 @@
 package policy_test
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/match"
 	"github.com/firebreak/firebreak/internal/policy"
 	"github.com/firebreak/firebreak/internal/stix"
 )
@@ -55,6 +58,41 @@ func TestLeak13GrantBindsToTheGrantorsCopy(t *testing.T) {
 			if o.ID == a {
 				t.Errorf("after the grantor deleted its object, the grant serves %s: %s", a, o.Raw)
 			}
+		}
+	}
+}
+
+// TestMatchEveryCopy: two providers hold copies of one version of an indicator, with
+// different patterns; a reader matches the pattern of the copy it may see, never the
+// other's, whichever was stored first.
+func TestMatchEveryCopy(t *testing.T) {
+	h := newHub(t)
+	co, dept, op := h.as("co-token-0123456789"), h.as("dept-token-0123456789"), h.as("op-token-0123456789")
+	const companys, certs = "192.0.2.1", "198.51.100.7"
+	// The Company's copy comes first, for itself alone; the CERT's, for everyone.
+	h.submit(co, json.RawMessage(restrictiveMark),
+		indicatorVersion("2026-01-01T00:00:00.000Z", "first copy", companys, stix.TLPAmberID, "marking-definition--00000000-0000-4000-8000-0000000000c1"))
+	h.submit(op, indicatorVersion("2026-01-01T00:00:00.000Z", "second copy", certs, stix.TLPClearID))
+	for _, tt := range []struct {
+		name   string
+		reader context.Context
+		value  string
+		want   []string
+	}{
+		{"the department, the CERT's value", dept, certs, []string{"second copy"}},
+		{"the department, the Company's value", dept, companys, nil},
+		{"the Company, its own value", co, companys, []string{"first copy"}},
+	} {
+		hits, err := h.guard.Match(tt.reader, []match.Observable{{Type: "ipv4-addr", Path: "value", Value: tt.value}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, hit := range hits {
+			got = append(got, hit.Name)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: hits %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

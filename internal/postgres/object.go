@@ -415,7 +415,10 @@ func addedKeys(keys []string) []int64 {
 
 // versions writes the match[version] condition on the version aliased o, or nothing for
 // all versions.
-func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string) {
+//
+// With eachCopy, every provider's copy of an object is an object of its own: first and
+// last are decided among that provider's versions only.
+func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string, eachCopy bool) {
 	if v.All {
 		return
 	}
@@ -430,6 +433,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			// which is what a page of a thousand out of millions needs.
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			if eachCopy {
+				q.b.WriteString("n.provider = o.provider AND ")
+			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(" OFFSET 0)")
 		}
@@ -476,7 +482,7 @@ func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) 
 	default:
 		fmt.Fprintf(&q.b, " AND o.type = ANY(%s::text[])", q.arg(f.Types))
 	}
-	q.versions(f.Versions, vis, f.SpecVersions)
+	q.versions(f.Versions, vis, f.SpecVersions, f.EveryCopy)
 	if !f.EveryCopy {
 		q.oneCopy(vis, f.SpecVersions)
 	}
@@ -600,7 +606,7 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	q.b.WriteString(q.arg(id))
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)
-	q.versions(versions, vis, specVersions)
+	q.versions(versions, vis, specVersions, false)
 	q.b.WriteString(") RETURNING seq), v AS (DELETE FROM variants WHERE seq IN (SELECT seq FROM gone))," +
 		" r AS (DELETE FROM review WHERE seq IN (SELECT seq FROM gone)) SELECT count(*) FROM gone")
 	tx, err := s.pool.Begin(ctx)

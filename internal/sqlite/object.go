@@ -312,7 +312,10 @@ func (q *objectQuery) oneCopy(vis firebreak.Visibility, specs []string) {
 
 // versions writes the match[version] condition on the version aliased o, or nothing for
 // all versions.
-func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string) {
+//
+// With eachCopy, every provider's copy of an object is an object of its own: first and
+// last are decided among that provider's versions only.
+func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string, eachCopy bool) {
 	if v.All {
 		return
 	}
@@ -326,6 +329,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			// version (most of them) costs one index seek and no row read.
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			if eachCopy {
+				q.b.WriteString("n.provider = o.provider AND ")
+			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(")")
 		}
@@ -381,7 +387,7 @@ func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) 
 		// (the unary + keeps the index out) costs at most the versions skipped.
 		fmt.Fprintf(&q.b, " AND +o.type IN (SELECT value FROM json_each(%s))", q.arg(jsonStrings(f.Types)))
 	}
-	q.versions(f.Versions, vis, f.SpecVersions)
+	q.versions(f.Versions, vis, f.SpecVersions, f.EveryCopy)
 	if !f.EveryCopy {
 		q.oneCopy(vis, f.SpecVersions)
 	}
@@ -491,7 +497,7 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	q.b.WriteString(q.arg(id))
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)
-	q.versions(versions, vis, specVersions)
+	q.versions(versions, vis, specVersions, false)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")

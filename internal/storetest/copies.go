@@ -229,7 +229,7 @@ func testCopiesReview(f *fixture) {
 }
 
 // testCopiesMatrix compares the store with the model over the product of visibilities
-// (grants included) and filters, on a history in which three providers hold overlapping
+// (grants included) and filters (EveryCopy too), on a history in which three providers hold overlapping
 // copies of ids and versions, under their own policies, spec versions and expiries,
 // copies of an object without timestamps, and a held copy released past the others.
 func testCopiesMatrix(f *fixture) {
@@ -363,9 +363,9 @@ func testCopiesMatrix(f *fixture) {
 		for _, v := range versions {
 			for _, sp := range specs {
 				for _, idl := range idSets {
-					for _, pos := range positions {
+					for k, pos := range positions {
 						flt := firebreak.ObjectFilter{AddedAfter: pos.AddedAfter, After: pos.After, IDs: idl,
-							Versions: v, SpecVersions: sp, Limit: 1000, MetadataOnly: n%2 == 0}
+							Versions: v, SpecVersions: sp, Limit: 1000, MetadataOnly: n%2 == 0, EveryCopy: (n+k)%4 == 1}
 						want := m.query(vis, flt)
 						p := f.objects(vis, flt)
 						what := fmt.Sprintf("vis %+v filter %+v", vis, flt)

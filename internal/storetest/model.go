@@ -84,10 +84,10 @@ func (m *model) query(vis firebreak.Visibility, f firebreak.ObjectFilter) []fire
 		}
 	}
 	// Of the copies of one version (one id and version key, several providers) that the
-	// reader may see, it gets the one stored first.
+	// reader may see, it gets the one stored first; with EveryCopy, all of them.
 	var one []modelVersion
 	for _, v := range cand {
-		if !slices.ContainsFunc(cand, func(w modelVersion) bool {
+		if f.EveryCopy || !slices.ContainsFunc(cand, func(w modelVersion) bool {
 			return w.obj.ID == v.obj.ID && w.vkey == v.vkey && w.obj.Seq < v.obj.Seq
 		}) {
 			one = append(one, v)
@@ -101,8 +101,8 @@ func (m *model) query(vis firebreak.Visibility, f firebreak.ObjectFilter) []fire
 	for _, v := range one {
 		first, last := true, true
 		for _, w := range cand {
-			if w.obj.ID != v.obj.ID {
-				continue
+			if w.obj.ID != v.obj.ID || f.EveryCopy && w.obj.Provider != v.obj.Provider {
+				continue // with EveryCopy, each provider's copy is an object of its own
 			}
 			if w.vkey < v.vkey {
 				first = false
