@@ -96,3 +96,30 @@ func TestMatchEveryCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestDisclosureAsksEveryHolder: a request that names an object, not its provider, asks
+// every provider that holds a copy of it about its own copy; the requester sees one ask.
+func TestDisclosureAsksEveryHolder(t *testing.T) {
+	h := newHub(t)
+	co, dept, op := h.as("co-token-0123456789"), h.as("dept-token-0123456789"), h.as("op-token-0123456789")
+	a := "indicator--00000000-0000-4000-8000-000000000001"
+	h.submit(co, json.RawMessage(restrictiveMark), ind("1"))
+	red := strings.Replace(string(ind("1")), `"object_marking_refs":["`+stix.TLPAmberID+`","marking-definition--00000000-0000-4000-8000-0000000000c1"]`,
+		`"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]`, 1)
+	h.submit(op, json.RawMessage(red))
+	views, err := h.guard.RequestDisclosure(dept, policy.DisclosureAsk{Kind: firebreak.DisclosureObjects, Objects: []string{a}, Purpose: "inquiry"})
+	if err != nil || len(views) != 1 {
+		t.Fatalf("request: %+v, %v; want one view", views, err)
+	}
+	ctx := context.Background()
+	for _, org := range []string{"Company", "CERT"} {
+		o, err := h.store.OrganizationByName(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases, err := h.store.Disclosures(ctx, firebreak.DisclosureFilter{Provider: o.ID})
+		if err != nil || len(cases) != 1 || !slices.Equal(cases[0].Objects, []string{a}) {
+			t.Errorf("%s is asked %+v, %v; want one case about %s", org, cases, err, a)
+		}
+	}
+}

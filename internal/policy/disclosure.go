@@ -87,17 +87,29 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 		groups[id] = slices.Clone(ask.Objects)
 	} else {
 		asked := sortedSet(ask.Objects)
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			IDs: asked, Versions: firebreak.VersionFilter{Last: true}, Limit: len(asked), MetadataOnly: true})
-		if err != nil {
-			return nil, err
-		}
-		holder := map[string]int64{}
-		for _, o := range page.Objects {
-			holder[o.ID] = o.Provider
+		// Every provider that holds a copy of an object is asked about its own.
+		holders := map[string][]int64{}
+		f := firebreak.ObjectFilter{IDs: asked, Versions: firebreak.VersionFilter{Last: true}, Limit: 1000, MetadataOnly: true, EveryCopy: true}
+		for {
+			page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page.Objects {
+				holders[o.ID] = append(holders[o.ID], o.Provider)
+			}
+			if !page.More {
+				break
+			}
+			f.After = page.Next
 		}
 		for _, id := range asked {
-			groups[holder[id]] = append(groups[holder[id]], id) // 0: held by nobody
+			if len(holders[id]) == 0 {
+				groups[0] = append(groups[0], id) // held by nobody
+			}
+			for _, prov := range holders[id] {
+				groups[prov] = append(groups[prov], id)
+			}
 		}
 	}
 	now := g.opts.Clock.Now()
