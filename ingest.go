@@ -42,8 +42,7 @@ type IngestPlan struct {
 // those this call stores of which another provider holds a copy, and those other copies
 // (a version may later move past its copies: see Release). Reads choose one copy per
 // version, among those a reader may see, only where a version is marked. It is empty
-// unless some item is a copy of another provider's version, so that stores pay nothing
-// more on the common path.
+// unless some item is a copy of another provider's version.
 func (p *IngestPlan) Marks() []int64 {
 	if len(p.others) == 0 {
 		return nil

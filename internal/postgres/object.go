@@ -122,20 +122,18 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		o := results[i].Object
 		idx[k], seqs[k], pols[k], vers[k] = int32(i), o.Seq, o.Policy, o.Version
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type,
-			spec_version, version, vkey, raw)
-		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw
+	// Copies of other providers' versions, and those versions, are marked as twins in the
+	// same statement, under the ids' locks (no other call moves or marks these versions
+	// meanwhile). The statement is the same whether or not there are any: storing a copy
+	// of another provider's version takes no more round trips than storing a fresh id.
+	if _, err := tx.Exec(ctx, `WITH marked AS (UPDATE objects SET twin = true WHERE seq = ANY($7::bigint[]) AND NOT twin)
+		INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type, spec_version, version, vkey, raw, twin)
+		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw,
+			u.seq = ANY($7::bigint[])
 		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[]) AS u (i, seq, policy, version)
 		JOIN pg_temp.fb_stage s ON s.i = u.i
-		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers); err != nil {
+		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers, nonNil(plan.Marks())); err != nil {
 		return nil, mapErr(err, "cannot store objects")
-	}
-	// Copies of other providers' versions, and those versions, are marked as twins, under
-	// the ids' locks: no other call moves or marks these versions meanwhile.
-	if marks := plan.Marks(); len(marks) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE objects SET twin = true WHERE seq = ANY($1::bigint[]) AND NOT twin`, marks); err != nil {
-			return nil, mapErr(err, "cannot store objects")
-		}
 	}
 	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
 		return nil, err

@@ -80,12 +80,11 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		if err := insertVersions(ctx, tx, rows, len(fresh)); err != nil {
 			return nil, err
 		}
-		// Copies of other providers' versions, and those versions, are marked as twins.
-		if marks := plan.Marks(); len(marks) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE objects SET twin = 1 WHERE seq IN (SELECT value FROM json_each(?)) AND twin = 0`,
-				jsonInts(marks)); err != nil {
-				return nil, mapErr(err, "cannot store objects")
-			}
+		// Copies of other providers' versions, and those versions, are marked as twins. The
+		// statement runs whether or not there are any, so that storing a copy of another
+		// provider's version runs the same statements as storing a fresh id.
+		if _, err := tx.ExecContext(ctx, markQuery, jsonInts(plan.Marks())); err != nil {
+			return nil, mapErr(err, "cannot store objects")
 		}
 		if err := insertExtras(ctx, tx, items, plan.Results, fresh); err != nil {
 			return nil, err
@@ -97,6 +96,9 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	s.committed()
 	return plan.Results, nil
 }
+
+// markQuery marks the versions whose seqs it is given (a JSON array) as twins.
+const markQuery = `UPDATE objects SET twin = 1 WHERE seq IN (SELECT value FROM json_each(?)) AND twin = 0`
 
 // reserve hands out n seqs, from the returned one on, and the date added for a write
 // transaction: the clock, but strictly after every earlier date added, so that a reader

@@ -93,6 +93,22 @@ func TestPageQueryPlans(t *testing.T) {
 	if !strings.Contains(first(plan), "objects_idh (idh=?)") {
 		t.Errorf("by id: plan starts %q, want the id-hash index", first(plan))
 	}
+	// Marking twins, which every ingest does (most with no seq at all), seeks by seq.
+	rows, err := s.r.Query("EXPLAIN QUERY PLAN "+markQuery, "[1,2]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mark []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		rows.Scan(&id, &parent, &notUsed, &detail)
+		mark = append(mark, detail)
+	}
+	rows.Close()
+	if !strings.HasPrefix(first(mark), "SEARCH objects USING INTEGER PRIMARY KEY (rowid=?)") {
+		t.Errorf("marking twins: plan %q, want a seek by seq", mark)
+	}
 	// The first/last probe must be an index seek on the id hash.
 	if text := strings.Join(queryPlan(t, s, policies, firebreak.ObjectFilter{}), "\n"); !strings.Contains(text, "SEARCH n USING INDEX objects_idh (idh=?)") {
 		t.Errorf("last: the probe does not seek objects_idh:\n%s", text)
