@@ -214,11 +214,12 @@ func (g *Guard) loadPolicies(ctx context.Context) error {
 	return nil
 }
 
-// follow reads the versions of type typ stored after *after, every one of them, of every
-// provider's copy (it serves the guard's own indexes; what a reader receives is decided
-// per request), a page at a time: it hands each page to take and moves *after past it.
-// The caller holds the lock that guards *after.
+// follow reads the versions of type typ stored after *after, every one of them (it serves
+// the guard's own indexes; what a reader receives is decided per request), a page at a
+// time: it hands each page to take and moves *after past it. The caller holds the lock
+// that guards *after.
 func (g *Guard) follow(ctx context.Context, typ string, versions firebreak.VersionFilter, after *firebreak.Cursor, take func([]firebreak.Object)) error {
+	// Every provider's copy of a version, not the one a reader would get.
 	f := firebreak.ObjectFilter{Types: []string{typ}, Versions: versions, Limit: 1000, NoWait: true, EveryCopy: true}
 	for {
 		f.After = *after
