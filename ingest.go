@@ -1,6 +1,9 @@
 package firebreak
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // AddedLayout is how a version without a timestamp of its own (neither modified nor
 // created: SCOs, marking definitions) shows its date added as its version: always six
@@ -22,36 +25,52 @@ func CheckIngestItems(items []IngestItem) error {
 // store from the versions it already holds of the items' ids.
 type IngestPlan struct {
 	// Results holds one result per item. Outcome is set for every item; Object only for
-	// duplicates of versions held before, and for foreign items (their id alone), until
-	// Place fills in the rest.
+	// duplicates of versions held before, until Place fills in the rest.
 	Results []IngestResult
 	// Fresh lists the items to store, in order.
 	Fresh []int
+	// twin says, for each item of Fresh (by its position there), whether another provider
+	// holds a copy of that version (same id and version key); others lists the seqs of
+	// those other copies. See Marks.
+	twin   []bool
+	others []int64
 	// dups pairs an item that repeats an earlier one of the call with that one.
 	dups [][2]int
 }
 
+// Marks returns, once Place has run, the seqs of the versions the store marks as twins:
+// those this call stores of which another provider holds a copy, and those other copies
+// (a version may later move past its copies: see Release). Reads choose one copy per
+// version, among those a reader may see, only where a version is marked. It is empty
+// unless some item is a copy of another provider's version.
+func (p *IngestPlan) Marks() []int64 {
+	if len(p.others) == 0 {
+		return nil
+	}
+	marks := slices.Clone(p.others)
+	for k, i := range p.Fresh {
+		if p.twin[k] {
+			marks = append(marks, p.Results[i].Object.Seq)
+		}
+	}
+	return marks
+}
+
 // PlanIngest decides each item's outcome for provider. held is every version stored of
-// the items' ids, by id and version key, read while no other call can store versions of
-// them. An item is Foreign when its id's versions came from another provider (and its
-// result says nothing about them), Duplicate when its id and version key are held or
-// came earlier in the same call, else Stored.
-func PlanIngest(provider int64, items []IngestItem, held map[string]map[string]Object) *IngestPlan {
+// the items' ids, whoever provided it, by id and version key (several providers may hold
+// copies of one version), read while no other call can store versions of them. An item
+// is Duplicate when provider holds its id and version key, or when it came earlier in the
+// same call, else Stored: another provider's copies of the id change nothing in the
+// outcome (a submitter must not learn that anyone else holds the id), only the twin marks.
+func PlanIngest(provider int64, items []IngestItem, held map[string]map[string][]Object) *IngestPlan {
 	p := &IngestPlan{Results: make([]IngestResult, len(items))}
 	first := map[string]map[string]int{} // id, version key: the item of this call that stores it
+	marked := map[int64]bool{}
 	for i, it := range items {
-		versions := held[it.ID]
-		owner := int64(0)
-		for _, v := range versions {
-			owner = v.Provider // every version of an id has one provider
-			break
-		}
-		if owner != 0 && owner != provider {
-			p.Results[i] = IngestResult{Outcome: Foreign, Object: Object{ID: it.ID}}
-			continue
-		}
-		if v, ok := versions[it.VersionKey]; ok {
-			p.Results[i] = IngestResult{Outcome: Duplicate, Object: v}
+		copies := held[it.ID][it.VersionKey]
+		own := slices.IndexFunc(copies, func(o Object) bool { return o.Provider == provider })
+		if own >= 0 {
+			p.Results[i] = IngestResult{Outcome: Duplicate, Object: copies[own]}
 			continue
 		}
 		if j, ok := first[it.ID][it.VersionKey]; ok {
@@ -65,6 +84,13 @@ func PlanIngest(provider int64, items []IngestItem, held map[string]map[string]O
 		first[it.ID][it.VersionKey] = i
 		p.Results[i].Outcome = Stored
 		p.Fresh = append(p.Fresh, i)
+		p.twin = append(p.twin, len(copies) > 0)
+		for _, o := range copies {
+			if !marked[o.Seq] {
+				marked[o.Seq] = true
+				p.others = append(p.others, o.Seq)
+			}
+		}
 	}
 	return p
 }

@@ -2,6 +2,7 @@ package firebreak
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -10,33 +11,49 @@ func TestPlanIngest(t *testing.T) {
 	item := func(id, vkey string) IngestItem {
 		return IngestItem{ID: id, Type: "indicator", SpecVersion: "2.1", Version: vkey, VersionKey: vkey, PolicyDoc: []byte("doc-" + id)}
 	}
-	held := map[string]map[string]Object{
-		"x": {"v1": {ID: "x", Seq: 3, Version: "v1", Provider: 1}},
-		"y": {"v1": {ID: "y", Seq: 4, Version: "v1", Provider: 2}},
+	held := map[string]map[string][]Object{
+		"x": {"v1": {{ID: "x", Seq: 3, Version: "v1", Provider: 1}}},
+		"y": {"v1": {{ID: "y", Seq: 4, Version: "v1", Provider: 2}}},
+		"w": {"v1": {{ID: "w", Seq: 5, Version: "v1", Provider: 2}, {ID: "w", Seq: 6, Version: "v1", Provider: 1}}},
 	}
 	items := []IngestItem{
 		item("x", "v1"), // held: duplicate
 		item("x", "v2"), // new version: stored
-		item("y", "v2"), // another provider's id: foreign
+		item("y", "v2"), // another provider's id, a version it does not hold: stored
 		item("z", "v1"), // new id: stored
 		item("x", "v2"), // repeats item 1: duplicate of it
 		item("z", ""),   // no version timestamp: stored, its date added as version
+		item("y", "v1"), // a copy of another provider's version: stored, and both are twins
+		item("w", "v1"), // held by this provider and another: a duplicate of its own copy
 	}
 	p := PlanIngest(1, items, held)
-	want := []string{Duplicate, Stored, Foreign, Stored, Duplicate, Stored}
+	want := []string{Duplicate, Stored, Stored, Stored, Duplicate, Stored, Stored, Duplicate}
 	for i, r := range p.Results {
 		if r.Outcome != want[i] {
 			t.Errorf("item %d: %s, want %s", i, r.Outcome, want[i])
 		}
 	}
-	if got := p.Fresh; len(got) != 3 || got[0] != 1 || got[1] != 3 || got[2] != 5 {
-		t.Errorf("fresh = %v, want [1 3 5]", got)
+	if got := p.Fresh; !slices.Equal(got, []int{1, 2, 3, 5, 6}) {
+		t.Errorf("fresh = %v, want [1 2 3 5 6]", got)
 	}
-	if o := p.Results[2].Object; o.ID != "y" || o.Seq != 0 || o.Provider != 0 || o.Version != "" || o.Policy != 0 {
-		t.Errorf("the foreign item reports %+v: it must say nothing of the other provider's version", o)
+	if o := p.Results[7].Object; o.Seq != 6 || o.Provider != 1 {
+		t.Errorf("the duplicate of a version held by two providers reports %+v, want the submitter's own copy (seq 6)", o)
+	}
+	for _, i := range []int{2, 6} {
+		if o := p.Results[i].Object; o.Seq != 0 || o.Provider != 0 || o.Version != "" || o.Policy != 0 {
+			t.Errorf("item %d reports %+v before Place: it must say nothing of the other provider's version", i, o)
+		}
 	}
 	added := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
-	p.Place(1, items, 10, added, map[string]int64{"doc-x": 7, "doc-z": 8})
+	p.Place(1, items, 10, added, map[string]int64{"doc-x": 7, "doc-y": 9, "doc-z": 8})
+	// The copy of y v1 (seq 14) and the other provider's copy (seq 4) are marked, and no
+	// other version.
+	if got := p.Marks(); !slices.Equal(got, []int64{4, 14}) {
+		t.Errorf("marks = %v, want the other provider's copy of y v1 and this call's, [4 14]", got)
+	}
+	if got := PlanIngest(1, items[:2], held).Marks(); got != nil {
+		t.Errorf("marks of a call that stores no copy = %v, want none", got)
+	}
 	if o := p.Results[0].Object; o.Seq != 3 {
 		t.Errorf("the duplicate of a held version reports seq %d, want 3", o.Seq)
 	}
@@ -45,7 +62,7 @@ func TestPlanIngest(t *testing.T) {
 		seq    int64
 		policy int64
 		ver    string
-	}{{1, 10, 7, "v2"}, {3, 11, 8, "v1"}, {4, 10, 7, "v2"}, {5, 12, 8, "2026-01-02T03:04:05.000006Z"}} {
+	}{{1, 10, 7, "v2"}, {2, 11, 9, "v2"}, {3, 12, 8, "v1"}, {4, 10, 7, "v2"}, {5, 13, 8, "2026-01-02T03:04:05.000006Z"}, {6, 14, 9, "v1"}} {
 		o := p.Results[c.i].Object
 		if o.Seq != c.seq || o.Policy != c.policy || o.Version != c.ver || !o.Added.Equal(added) || o.Provider != 1 {
 			t.Errorf("item %d: %+v; want seq %d, policy %d, version %s, added %v", c.i, o, c.seq, c.policy, c.ver, added)

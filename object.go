@@ -1,9 +1,11 @@
 package firebreak
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -77,6 +79,12 @@ type ObjectFilter struct {
 	SpecVersions []string
 	// MetadataOnly leaves Raw empty (manifests, versions lists).
 	MetadataOnly bool
+	// EveryCopy treats every provider's copy of an object as an object of its own: all
+	// copies of a version come back, not one (see ObjectStore.Objects), and first and last
+	// are decided among each provider's versions. It is for the hub's own bookkeeping (the
+	// held copy an operator decides on, the guard's indexes, backups), never for what a
+	// reader receives.
+	EveryCopy bool
 	// NoWait reads only what has committed below the writes in flight, where a store
 	// lets writes commit side by side (PostgreSQL), instead of waiting for them: the
 	// page is as right, only maybe shorter. The hub's own incremental readers (caches
@@ -143,15 +151,32 @@ type Visibility struct {
 	// that Owner provided (a provider always sees its own).
 	Now   time.Time
 	Owner int64
-	// Granted admits every version of these objects besides what the policies admit,
-	// expired or not: a provider's disclosure grant to this reader.
-	Granted []string
+	// Granted admits every version of these copies besides what the policies admit,
+	// expired or not: a provider's disclosure grant to this reader, which binds to the
+	// grantor's own copy of each object and never to another provider's copy of the id.
+	Granted []Copy
 	// Which bytes come back: versions that Owner provided, and every version when
 	// Originals is set (operators), come as submitted. Others come scrubbed of personal
 	// data, and, unless their policy is in Named, also without the names and domains of
 	// their provider (see IngestItem.Shared and Anonymous).
 	Originals bool
 	Named     []int64
+}
+
+// Copy names one provider's copy of an object: the versions of ID that Provider provided.
+// Several providers may hold copies of one id (an observable, whose id derives from its
+// value; an ATT&CK object imported by many), each under its own policy.
+type Copy struct {
+	Provider int64  `json:"provider"`
+	ID       string `json:"id"`
+}
+
+// CompareCopies orders copies by provider, then id.
+func CompareCopies(a, b Copy) int {
+	if c := cmp.Compare(a.Provider, b.Provider); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // AdmitsNothing reports whether v admits no version at all, so that a store need not ask.
@@ -213,8 +238,7 @@ type IngestItem struct {
 // Outcome of storing one IngestItem.
 const (
 	Stored    = "stored"    // a new version
-	Duplicate = "duplicate" // this id and version were already held; nothing changed
-	Foreign   = "foreign"   // the id is held by another provider; only it may add versions
+	Duplicate = "duplicate" // this provider already held this id and version; nothing changed
 )
 
 // IngestResult says what became of one IngestItem.
@@ -242,17 +266,21 @@ type ObjectStore interface {
 	// Ingest stores items for provider atomically: all or nothing, durable on return. All
 	// items of one call share one date added: the store's clock when it orders the write,
 	// but strictly later than any date added before, so that a reader resuming with
-	// added_after a date it has seen never skips a later call.
+	// added_after a date it has seen never skips a later call. Outcomes follow PlanIngest:
+	// another provider's copies of an id make no difference to them.
 	// The audit bodies are appended to the audit log in the same transaction: when they
 	// cannot be, nothing is stored.
 	Ingest(ctx context.Context, provider int64, items []IngestItem, audit ...[]byte) ([]IngestResult, error)
 	// Objects returns the versions that match f and vis, in (date added, seq) order.
 	// Versions the reader may not see are absent from everything, including which version
-	// counts as first or last.
+	// counts as first or last. Where the reader may see copies of one version (one id and
+	// version key) from several providers, it gets one of them: the one stored first
+	// (lowest seq) among those it may see, so that nothing it gets depends on a copy it
+	// may not see, and no copy appears twice.
 	Objects(ctx context.Context, vis Visibility, f ObjectFilter) (Page, error)
 	// Delete removes the versions of id that provider provided and that match the version
 	// filters (a zero VersionFilter here means every version); it returns how many it
-	// removed, 0 when there were none.
+	// removed, 0 when there were none. Other providers' copies of id stay as they are.
 	Delete(ctx context.Context, provider int64, id string, versions VersionFilter, specVersions []string, audit ...[]byte) (int, error)
 	// Policies returns the stored policies with an id above afterID, ascending.
 	Policies(ctx context.Context, afterID int64) ([]PolicyRecord, error)
@@ -261,9 +289,10 @@ type ObjectStore interface {
 	// Release takes a held version off the review list and gives it policyDoc (stored
 	// like an ingested one), so that it reaches its readers; Reject deletes it. Both
 	// append audit in the same transaction and return ENOTFOUND when no such version is
-	// held. id and version are as in Object.
-	Release(ctx context.Context, id, version string, policyDoc []byte, audit ...[]byte) (HeldVersion, error)
-	Reject(ctx context.Context, id, version string, audit ...[]byte) (HeldVersion, error)
+	// held. provider, id and version are as in Object: several providers may each hold
+	// a copy of one version.
+	Release(ctx context.Context, provider int64, id, version string, policyDoc []byte, audit ...[]byte) (HeldVersion, error)
+	Reject(ctx context.Context, provider int64, id, version string, audit ...[]byte) (HeldVersion, error)
 	// PutStatus stores the status of a submission; Status reads it back (ENOTFOUND).
 	PutStatus(ctx context.Context, s Status) error
 	Status(ctx context.Context, id string) (Status, error)

@@ -18,7 +18,7 @@ import (
 )
 
 // backedUpData makes a data directory with a directory, object versions (two of one
-// object), an audit chain and a signed checkpoint, and returns it with its audit key.
+// object, and two providers' copies of one version), an audit chain and a signed checkpoint, and returns it with its audit key.
 func backedUpData(t *testing.T) (data, key string) {
 	t.Helper()
 	data = auditedData(t)
@@ -26,6 +26,10 @@ func backedUpData(t *testing.T) (data, key string) {
 	os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--`+uuidN(990)+`","objects":[`+
 		indicator("indicator--"+uuidN(0), "2024-02-01T00:00:00.123456Z", stix.TLPAmberID)+`]}`), 0o600)
 	if _, _, err := cli(t, "", "import", "--org", "Acme Energy", "--data", data, bundle); err != nil {
+		t.Fatal(err)
+	}
+	// Beta Bank holds its own copy of the same version: a backup carries both copies.
+	if _, _, err := cli(t, "", "import", "--org", "Beta Bank", "--data", data, bundle); err != nil {
 		t.Fatal(err)
 	}
 	checkpoint(t, data)
@@ -49,11 +53,11 @@ func storeAt(t *testing.T, data, url string) firebreak.Store {
 	return s
 }
 
-// allVersions returns every version a store holds, bodies included.
+// allVersions returns every version a store holds, every provider's copy, bodies included.
 func allVersions(t *testing.T, s firebreak.Store) []firebreak.Object {
 	t.Helper()
 	var out []firebreak.Object
-	f := firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}, Limit: 4}
+	f := firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}, Limit: 4, EveryCopy: true}
 	for {
 		p, err := s.Objects(context.Background(), firebreak.Visibility{All: true}, f)
 		if err != nil {
@@ -108,7 +112,7 @@ func TestBackupRestoreAcrossStores(t *testing.T) {
 	data, key := backedUpData(t)
 	b1 := filepath.Join(dir, "b1.jsonl")
 	out, _, err := cli(t, "", "backup", "--data", data, "--out", b1)
-	if err != nil || !strings.Contains(out, "9 object versions") {
+	if err != nil || !strings.Contains(out, "10 object versions") {
 		t.Fatalf("backup: %v\n%s", err, out)
 	}
 	if fi, err := os.Stat(b1); err != nil || fi.Mode().Perm() != 0o600 {
@@ -120,7 +124,7 @@ func TestBackupRestoreAcrossStores(t *testing.T) {
 
 	data2 := filepath.Join(dir, "data2")
 	out, _, err = cli(t, "", "restore", "--data", data2, b1)
-	if err != nil || !strings.Contains(out, "9 object versions") || !strings.Contains(out, "note: the audit checkpoints") {
+	if err != nil || !strings.Contains(out, "10 object versions") || !strings.Contains(out, "note: the audit checkpoints") {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
 	verifyAudit(t, key, "--data", data2)

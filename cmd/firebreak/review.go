@@ -18,6 +18,7 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s := newSettings(fs, "data", "store")
 	id := fs.String("id", "", "object id (release, reject)")
 	version := fs.String("version", "", "object version (release, reject)")
+	provider := fs.String("provider", "", "the organisation whose held copy is meant, when several hold one (release, reject)")
 	reason := fs.String("reason", "", "why the version is rejected (reject)")
 	asJSON := fs.Bool("json", false, "list: print JSON")
 	switch sub {
@@ -58,12 +59,12 @@ func reviewCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "%d version(s) held for review\n", len(held))
 		return nil
 	case "release":
-		if err := guard.DecideHeld(ctx, *id, *version, true, ""); err != nil {
+		if err := guard.DecideHeld(ctx, *provider, *id, *version, true, ""); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "released %s %s\n", *id, *version)
 	case "reject":
-		if err := guard.DecideHeld(ctx, *id, *version, false, *reason); err != nil {
+		if err := guard.DecideHeld(ctx, *provider, *id, *version, false, *reason); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "rejected %s %s\n", *id, *version)

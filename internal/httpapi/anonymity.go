@@ -13,7 +13,7 @@ import (
 // it).
 type People interface {
 	Held(ctx context.Context, limit int) ([]policy.HeldView, error)
-	DecideHeld(ctx context.Context, id, version string, release bool, reason string) error
+	DecideHeld(ctx context.Context, provider, id, version string, release bool, reason string) error
 	Contacts(ctx context.Context) ([]firebreak.Contact, error)
 	SetContacts(ctx context.Context, cs []firebreak.Contact) error
 	RequestIntroduction(ctx context.Context, object, message string) (policy.IntroductionView, error)
@@ -50,16 +50,19 @@ func (s *Server) decideHeld(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Provider (an organisation's name, as the review list shows it) is needed only when
+	// several providers each hold a copy of the version for review.
 	var in struct {
-		ID      string `json:"id"`
-		Version string `json:"version"`
-		Release bool   `json:"release"`
-		Reason  string `json:"reason"`
+		ID       string `json:"id"`
+		Version  string `json:"version"`
+		Provider string `json:"provider"`
+		Release  bool   `json:"release"`
+		Reason   string `json:"reason"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := p.DecideHeld(r.Context(), in.ID, in.Version, in.Release, in.Reason); err != nil {
+	if err := p.DecideHeld(r.Context(), in.Provider, in.ID, in.Version, in.Release, in.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

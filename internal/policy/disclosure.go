@@ -89,17 +89,29 @@ func (g *Guard) RequestDisclosure(ctx context.Context, ask DisclosureAsk) ([]Dis
 		groups[d.byName[ask.Provider]] = slices.Clone(ask.Objects)
 	} else {
 		asked := sortedSet(ask.Objects)
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
-			IDs: asked, Versions: firebreak.VersionFilter{Last: true}, Limit: len(asked), MetadataOnly: true})
-		if err != nil {
-			return nil, err
-		}
-		holder := map[string]int64{}
-		for _, o := range page.Objects {
-			holder[o.ID] = o.Provider
+		// Every provider that holds a copy of an object is asked about its own.
+		holders := map[string][]int64{}
+		f := firebreak.ObjectFilter{IDs: asked, Versions: firebreak.VersionFilter{Last: true}, Limit: 1000, MetadataOnly: true, EveryCopy: true}
+		for {
+			page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page.Objects {
+				holders[o.ID] = append(holders[o.ID], o.Provider)
+			}
+			if !page.More {
+				break
+			}
+			f.After = page.Next
 		}
 		for _, id := range asked {
-			groups[holder[id]] = append(groups[holder[id]], id) // 0: held by nobody
+			if len(holders[id]) == 0 {
+				groups[0] = append(groups[0], id) // held by nobody
+			}
+			for _, prov := range holders[id] {
+				groups[prov] = append(groups[prov], id)
+			}
 		}
 	}
 	now := g.opts.Clock.Now()
@@ -440,8 +452,9 @@ func (g *Guard) DecideDisclosure(ctx context.Context, id string, dec DisclosureD
 }
 
 // grants returns the objects the reader may see, and those whose provider it may learn,
-// under disclosure grants in force at now.
-func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, identity []string, err error) {
+// under disclosure grants in force at now: each the grantor's own copy, never another
+// provider's copy of the id.
+func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, identity []firebreak.Copy, err error) {
 	rs, err := g.store.Disclosures(ctx, firebreak.DisclosureFilter{Requester: org, State: firebreak.DisclosureGranted})
 	if err != nil {
 		return nil, nil, err
@@ -450,13 +463,18 @@ func (g *Guard) grants(ctx context.Context, org int64, now time.Time) (objects, 
 		if r.Grant == nil || !now.Before(r.Grant.Expires) {
 			continue
 		}
-		if r.Kind == firebreak.DisclosureIdentity {
-			identity = append(identity, r.Grant.Objects...)
-		} else {
-			objects = append(objects, r.Grant.Objects...)
+		for _, id := range r.Grant.Objects {
+			c := firebreak.Copy{Provider: r.Provider, ID: id}
+			if r.Kind == firebreak.DisclosureIdentity {
+				identity = append(identity, c)
+			} else {
+				objects = append(objects, c)
+			}
 		}
 	}
-	return sortedSet(objects), sortedSet(identity), nil
+	slices.SortFunc(objects, firebreak.CompareCopies)
+	slices.SortFunc(identity, firebreak.CompareCopies)
+	return slices.Compact(objects), slices.Compact(identity), nil
 }
 
 // TransparencyRow is one cell of the transparency report: how many requests (asks, not

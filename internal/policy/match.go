@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +54,9 @@ func (g *Guard) refreshIndicators(ctx context.Context) (*match.Matcher, error) {
 		inds := make([]match.Indicator, 0, len(objs))
 		for _, o := range objs {
 			if ind, ok := match.IndicatorFromSTIX(o.Raw, o.Seq); ok {
+				// Each provider's copy of an indicator is a candidate of its own: a
+				// caller may see one copy and not another.
+				ind.ID = strconv.FormatInt(o.Provider, 10) + " " + ind.ID
 				inds = append(inds, ind)
 			}
 		}
@@ -100,7 +105,8 @@ func (g *Guard) Match(ctx context.Context, obs []match.Observable) ([]MatchHit, 
 	}
 	var ids []string
 	for _, h := range hits {
-		ids = append(ids, h.IndicatorID)
+		_, id, _ := strings.Cut(h.IndicatorID, " ") // the candidate's key: provider, then id
+		ids = append(ids, id)
 	}
 	ids = sortedSet(ids)
 	visible := match.NewMatcher()

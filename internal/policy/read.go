@@ -41,7 +41,7 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 	if c.Alias == firebreak.AliasMine {
 		return g.store.Objects(ctx, vis, f) // the provider's own, as submitted
 	}
-	var identity []string
+	var identity []firebreak.Copy
 	if c.Alias == firebreak.AliasShared {
 		// Disclosure grants in force add exactly the objects they name, for this reader.
 		if vis.Granted, identity, err = g.grants(ctx, r.Org.ID, now); err != nil {
@@ -104,8 +104,8 @@ type presenter struct {
 	d        *directory
 	refVis   firebreak.Visibility
 	opOnly   map[int64]bool
-	granted  []string
-	identity []string
+	granted  []firebreak.Copy
+	identity []firebreak.Copy
 	now      time.Time
 
 	decisions    map[int64]Decision
@@ -142,8 +142,9 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 			}
 			pr.decisions[o.Policy] = dec
 		}
-		byGrant := pr.grantedCopy(o)
-		_, named := slices.BinarySearch(pr.identity, o.ID)
+		// Grants bind to the grantor's copy: another provider's copy of the id is not it.
+		_, byGrant := slices.BinarySearchFunc(pr.granted, firebreak.Copy{Provider: o.Provider, ID: o.ID}, firebreak.CompareCopies)
+		_, named := slices.BinarySearchFunc(pr.identity, firebreak.Copy{Provider: o.Provider, ID: o.ID}, firebreak.CompareCopies)
 		if !dec.Visible || byGrant && !dec.Own && (dec.AsOperator || !g.policyAdmits(r, d, o)) {
 			if !byGrant {
 				return nil, fmt.Errorf("store returned %s under policy %d, which the reader may not see", o.ID, o.Policy)
@@ -183,13 +184,6 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 		edit[i] = true
 	}
 	return pr.filterRefs(ctx, objs, edit)
-}
-
-// grantedCopy reports whether a disclosure grant to the reader covers o: grants bind to
-// the grantor's copy of an id, never to another provider's.
-func (pr *presenter) grantedCopy(o *firebreak.Object) bool {
-	_, ok := slices.BinarySearch(pr.granted, o.ID)
-	return ok
 }
 
 // flush records the restricted and granted reads the presenter saw.
@@ -364,7 +358,8 @@ func (g *Guard) loadPolicies(ctx context.Context) error {
 // time: it hands each page to take and moves *after past it. The caller holds the lock
 // that guards *after.
 func (g *Guard) follow(ctx context.Context, typ string, versions firebreak.VersionFilter, after *firebreak.Cursor, take func([]firebreak.Object)) error {
-	f := firebreak.ObjectFilter{Types: []string{typ}, Versions: versions, Limit: 1000, NoWait: true}
+	// Every provider's copy of a version, not the one a reader would get.
+	f := firebreak.ObjectFilter{Types: []string{typ}, Versions: versions, Limit: 1000, NoWait: true, EveryCopy: true}
 	for {
 		f.After = *after
 		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, f)

@@ -63,40 +63,31 @@ func (g *Guard) Held(ctx context.Context, limit int) ([]HeldView, error) {
 }
 
 // DecideHeld releases a held version to its readers or rejects it (operators only), and
-// completes the provider's submission status accordingly.
-func (g *Guard) DecideHeld(ctx context.Context, id, version string, release bool, reason string) error {
-	p, _, err := g.operator(ctx)
+// completes the provider's submission status accordingly. Several providers may each
+// hold a copy of one version for review: provider names the organisation whose copy is
+// meant, and may be empty when only one copy of that version is held (EINVALID when
+// several are: operators see every held copy, so saying so reveals nothing to them).
+func (g *Guard) DecideHeld(ctx context.Context, provider, id, version string, release bool, reason string) error {
+	p, d, err := g.operator(ctx)
+	if err != nil {
+		return err
+	}
+	if err := g.loadPolicies(ctx); err != nil {
+		return err
+	}
+	o, doc, err := g.heldCopy(ctx, d, provider, id, version)
 	if err != nil {
 		return err
 	}
 	var h firebreak.HeldVersion
 	if release {
-		if err := g.loadPolicies(ctx); err != nil {
-			return err
-		}
-		// The object's own versions, not the review list: that comes a page at a time, and
-		// the version may wait behind any number of others.
-		o, err := g.objectVersion(ctx, id, version)
-		if err != nil {
-			return err
-		}
-		g.mu.Lock()
-		pi, ok := g.policies[o.Policy]
-		g.mu.Unlock()
-		if !ok {
-			return firebreak.Errorf(firebreak.EINTERNAL, "the held version's policy is not loaded")
-		}
-		if !pi.doc.Held {
-			return firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", version, id)
-		}
-		doc := pi.doc
 		doc.Held = false
-		h, err = g.store.Release(ctx, id, version, doc.Encode(), g.event(p, firebreak.AuditReviewRelease, []string{id}, "released "+version))
+		h, err = g.store.Release(ctx, o.Provider, id, version, doc.Encode(), g.event(p, firebreak.AuditReviewRelease, []string{id}, "released "+version))
 		if err != nil {
 			return err
 		}
 	} else {
-		h, err = g.store.Reject(ctx, id, version, g.event(p, firebreak.AuditReviewReject, []string{id}, "rejected "+version+": "+clip(reason)))
+		h, err = g.store.Reject(ctx, o.Provider, id, version, g.event(p, firebreak.AuditReviewReject, []string{id}, "rejected "+version+": "+clip(reason)))
 		if err != nil {
 			return err
 		}
@@ -129,21 +120,63 @@ func (g *Guard) DecideHeld(ctx context.Context, id, version string, release bool
 	return g.store.PutStatus(ctx, st)
 }
 
-// objectVersion finds one version of an object, whoever may see it (ENOTFOUND otherwise).
-func (g *Guard) objectVersion(ctx context.Context, id, version string) (firebreak.Object, error) {
-	f := firebreak.ObjectFilter{IDs: []string{id}, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, MetadataOnly: true}
+// heldCopy finds the copy of a version held for review: provider's (an organisation's
+// name), or the only one held when provider is empty. It returns the copy and its policy.
+func (g *Guard) heldCopy(ctx context.Context, d *directory, provider, id, version string) (firebreak.Object, Doc, error) {
+	notFound := firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", clip(version), clip(id))
+	var org int64
+	if provider != "" {
+		var ok bool
+		if org, ok = d.byName[provider]; !ok {
+			return firebreak.Object{}, Doc{}, firebreak.Errorf(firebreak.ENOTFOUND, "no organisation %q", clip(provider))
+		}
+	}
+	// The object's own versions, not the review list: that comes a page at a time, and
+	// the version may wait behind any number of others.
+	copies, err := g.objectVersions(ctx, org, id, version)
+	if err != nil {
+		return firebreak.Object{}, Doc{}, err
+	}
+	var held []firebreak.Object
+	var docs []Doc
+	for _, o := range copies {
+		g.mu.Lock()
+		pi, ok := g.policies[o.Policy]
+		g.mu.Unlock()
+		if !ok {
+			return firebreak.Object{}, Doc{}, firebreak.Errorf(firebreak.EINTERNAL, "the held version's policy is not loaded")
+		}
+		if pi.doc.Held {
+			held, docs = append(held, o), append(docs, pi.doc)
+		}
+	}
+	switch len(held) {
+	case 0:
+		return firebreak.Object{}, Doc{}, notFound
+	case 1:
+		return held[0], docs[0], nil
+	}
+	return firebreak.Object{}, Doc{}, firebreak.Errorf(firebreak.EINVALID,
+		"%d providers each hold a copy of version %s of %s for review: name the provider", len(held), clip(version), clip(id))
+}
+
+// objectVersions finds every copy of one version of an object, whoever may see it, and
+// only provider's when provider is not 0.
+func (g *Guard) objectVersions(ctx context.Context, provider int64, id, version string) ([]firebreak.Object, error) {
+	f := firebreak.ObjectFilter{IDs: []string{id}, Versions: firebreak.VersionFilter{All: true}, Limit: 1000, MetadataOnly: true, EveryCopy: true}
+	var out []firebreak.Object
 	for {
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, f)
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true, Provider: provider}, f)
 		if err != nil {
-			return firebreak.Object{}, err
+			return nil, err
 		}
 		for _, o := range page.Objects {
 			if o.ID == id && o.Version == version {
-				return o, nil
+				out = append(out, o)
 			}
 		}
 		if !page.More {
-			return firebreak.Object{}, firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", clip(version), clip(id))
+			return out, nil
 		}
 		f.After = page.Next
 	}

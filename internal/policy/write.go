@@ -159,9 +159,6 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 				continue
 			}
 			st.Successes = append(st.Successes, detail)
-		default:
-			st.Failures = append(st.Failures, firebreak.StatusDetail{ID: items[i].ID, Version: items[i].Version,
-				Message: "this id belongs to another provider; only it may add versions"})
 		}
 	}
 	if keep {

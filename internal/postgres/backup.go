@@ -505,8 +505,13 @@ func (r *restorer) copyKind(table string, columns []string, row func(firebreak.B
 	return nil
 }
 
+// markTwins marks every version of which another provider holds a copy (see 0004). It
+// looks for copies only among ids held by more than one provider.
+const markTwins = `UPDATE objects o SET twin = true WHERE o.idh IN (SELECT idh FROM objects GROUP BY idh HAVING min(provider) <> max(provider))
+	AND EXISTS (SELECT 1 FROM objects c WHERE c.idh = o.idh AND c.id = o.id AND c.vkey = o.vkey AND c.provider <> o.provider)`
+
 // restore writes the next record (and those of the same kind after it).
-func (r *restorer) restore(rec firebreak.BackupRecord) error {
+func (r *restorer) restore(rec firebreak.BackupRecord) (err error) {
 	switch rec.Kind {
 	case firebreak.BackupKindHub:
 		r.src.take()
@@ -580,6 +585,14 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 				return []any{p.ID, p.Provider, d[:], nonNilBytes(p.Doc)}, err
 			})
 	case firebreak.BackupKindObject:
+		defer func() {
+			if err == nil {
+				// Twin marks are derived, like idh: every version of which another
+				// provider holds a copy.
+				_, err = r.tx.Exec(r.ctx, markTwins)
+				err = mapErr(err, "cannot restore the backup")
+			}
+		}()
 		return r.copyKind("objects", []string{"seq", "added", "idh", "provider", "policy", "expires", "id", "type",
 			"spec_version", "version", "vkey", "raw"},
 			func(rec firebreak.BackupRecord) ([]any, error) {

@@ -432,9 +432,11 @@ func readOn(t *testing.T, s *Store, f *firebreak.ObjectFilter, seen map[int64]in
 	}
 }
 
-// TestNodesClaimIDs stores the same new ids through both nodes at once for two
-// providers: each id ends up with one provider, whose versions are all there is of it.
-func TestNodesClaimIDs(t *testing.T) {
+// TestNodesCopies stores the same new versions of the same ids through both nodes at
+// once for two providers: each provider holds its own copy of every version (ingests of
+// one id take turns across providers, so the second marks both copies as twins), and an
+// operator reads one copy of each version, the one stored first.
+func TestNodesCopies(t *testing.T) {
 	a, b, orgs, _ := twoNodes(t, "p", "q")
 	ctx := t.Context()
 	const ids = 200
@@ -446,14 +448,19 @@ func TestNodesClaimIDs(t *testing.T) {
 			defer wg.Done()
 			var items []firebreak.IngestItem
 			for i := range ids {
-				// Opposite orders, so that a claim taken out of order would deadlock.
+				// Opposite orders, so that id locks taken out of order would deadlock.
 				k := i
 				if n == 1 {
 					k = ids - 1 - i
 				}
-				items = append(items, storetest.Item(id("indicator", k), ts(1+n), "2.1", "doc"))
+				items = append(items, storetest.Item(id("indicator", k), ts(1), "2.1", "doc"))
 			}
-			_, err := node.Ingest(ctx, orgs[n], items)
+			res, err := node.Ingest(ctx, orgs[n], items)
+			for _, r := range res {
+				if r.Outcome != firebreak.Stored {
+					err = fmt.Errorf("provider %d: %s %q, want stored", n, r.Object.ID, r.Outcome)
+				}
+			}
 			errs <- err
 		}()
 	}
@@ -464,16 +471,19 @@ func TestNodesClaimIDs(t *testing.T) {
 			t.Fatalf("Ingest: %v", err)
 		}
 	}
-	all := pageAll(t, a, firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}})
-	if len(all) != ids {
-		t.Errorf("%d versions stored, want %d: one provider's version of each id", len(all), ids)
-	}
-	owner := map[string]int64{}
-	for _, o := range all {
-		if p, ok := owner[o.ID]; ok && p != o.Provider {
-			t.Errorf("%s has versions from providers %d and %d", o.ID, p, o.Provider)
+	for n, org := range orgs {
+		own, err := a.Objects(ctx, firebreak.Visibility{All: true, Provider: org}, firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}})
+		if err != nil || len(own.Objects) != ids {
+			t.Errorf("provider %d holds %d versions (%v), want %d", n, len(own.Objects), err, ids)
 		}
-		owner[o.ID] = o.Provider
+	}
+	all := pageAll(t, b, firebreak.ObjectFilter{Versions: firebreak.VersionFilter{All: true}})
+	if len(all) != ids {
+		t.Errorf("an operator reads %d versions, want %d: one copy of each", len(all), ids)
+	}
+	var twins int
+	if err := a.pool.QueryRow(ctx, `SELECT count(*) FROM objects WHERE twin`).Scan(&twins); err != nil || twins != 2*ids {
+		t.Errorf("%d versions marked twin (%v), want every copy, %d", twins, err, 2*ids)
 	}
 }
 

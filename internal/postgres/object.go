@@ -16,8 +16,8 @@ import (
 const defaultLimit = firebreak.DefaultPageLimit
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
-// Foreign when any version of its id came from another provider, Duplicate when this id
-// and version key are already held (also earlier in the same call), else Stored. All
+// Duplicate when provider already holds this id and version key (also earlier in the
+// same call), else Stored, whatever other providers hold (see PlanIngest). All
 // versions stored by one call share one date added: the clock when the call reserves its
 // positions, but never earlier than any date added before, so that dates added never go
 // back even when a node's clock does.
@@ -122,12 +122,17 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		o := results[i].Object
 		idx[k], seqs[k], pols[k], vers[k] = int32(i), o.Seq, o.Policy, o.Version
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type,
-			spec_version, version, vkey, raw)
-		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw
+	// Copies of other providers' versions, and those versions, are marked as twins in the
+	// same statement, under the ids' locks (no other call moves or marks these versions
+	// meanwhile). The statement is the same whether or not there are any: storing a copy
+	// of another provider's version takes no more round trips than storing a fresh id.
+	if _, err := tx.Exec(ctx, `WITH marked AS (UPDATE objects SET twin = true WHERE seq = ANY($7::bigint[]) AND NOT twin)
+		INSERT INTO objects (seq, added, idh, provider, policy, expires, id, type, spec_version, version, vkey, raw, twin)
+		SELECT u.seq, $1, s.idh, $2, u.policy, s.expires, s.id, s.type, s.spec_version, u.version, s.vkey, s.raw,
+			u.seq = ANY($7::bigint[])
 		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[]) AS u (i, seq, policy, version)
 		JOIN pg_temp.fb_stage s ON s.i = u.i
-		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers); err != nil {
+		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers, nonNil(plan.Marks())); err != nil {
 		return nil, mapErr(err, "cannot store objects")
 	}
 	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
@@ -190,8 +195,9 @@ func (r *stageRows) Values() ([]any, error) { return r.row[:], nil }
 
 func (r *stageRows) Err() error { return nil }
 
-// heldVersions returns the stored versions of the items' ids, by id and version key.
-func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]map[string]firebreak.Object, error) {
+// heldVersions returns the stored versions of the items' ids, whoever provided them, by
+// id and version key.
+func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) (map[string]map[string][]firebreak.Object, error) {
 	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -206,7 +212,7 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer rows.Close()
-	held := make(map[string]map[string]firebreak.Object)
+	held := make(map[string]map[string][]firebreak.Object)
 	for rows.Next() {
 		var vkey string
 		var added, expires int64
@@ -222,10 +228,10 @@ func heldVersions(ctx context.Context, tx pgx.Tx, items []firebreak.IngestItem) 
 		o.Expires = firebreak.ExpiryFromMicros(expires)
 		m := held[o.ID]
 		if m == nil {
-			m = map[string]firebreak.Object{}
+			m = map[string][]firebreak.Object{}
 			held[o.ID] = m
 		}
-		m[vkey] = o
+		m[vkey] = append(m[vkey], o)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err, "cannot store objects")
@@ -333,7 +339,14 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 	q.b.WriteString("TRUE")
 	var granted string
 	if len(vis.Granted) > 0 && (!vis.All || !vis.Now.IsZero()) {
-		granted = q.arg(vis.Granted)
+		// A disclosure grant admits the grantor's copies it names whatever their policy
+		// and expiry; another provider's copy of the id is not granted.
+		provs, ids := make([]int64, len(vis.Granted)), make([]string, len(vis.Granted))
+		for i, c := range vis.Granted {
+			provs[i], ids[i] = c.Provider, c.ID
+		}
+		granted = fmt.Sprintf("(%[1]s.provider, %[1]s.id) IN (SELECT * FROM unnest(%[2]s::bigint[], %[3]s::text[]))",
+			a, q.arg(provs), q.arg(ids))
 	}
 	if !vis.All {
 		not := ""
@@ -342,8 +355,7 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 		}
 		fmt.Fprintf(&q.b, " AND (%s(%s.policy = ANY(%s::bigint[]))", not, a, q.arg(nonNil(vis.Policies)))
 		if granted != "" {
-			// A disclosure grant admits named objects whatever their policy.
-			fmt.Fprintf(&q.b, " OR %s.id = ANY(%s::text[])", a, granted)
+			q.b.WriteString(" OR " + granted)
 		}
 		q.b.WriteString(")")
 	}
@@ -359,13 +371,29 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 			fmt.Fprintf(&q.b, " OR %s.provider = %s", a, q.arg(vis.Owner))
 		}
 		if granted != "" {
-			fmt.Fprintf(&q.b, " OR %s.id = ANY(%s::text[])", a, granted)
+			q.b.WriteString(" OR " + granted)
 		}
 		q.b.WriteString(")")
 	}
 	if len(specs) > 0 {
 		fmt.Fprintf(&q.b, " AND %s.spec_version = ANY(%s::text[])", a, q.arg(specs))
 	}
+}
+
+// oneCopy writes the condition that keeps one copy of each version the reader may see:
+// a version of which another provider holds a copy is left out when the reader may see
+// a copy stored before it. Only versions marked twin are looked at, so the walk costs
+// nothing more for every other version; and only copies the reader may see count, so
+// what it gets never depends on one it may not see. OFFSET 0 keeps the probe a lookup by
+// id hash, as in the first/last probe.
+func (q *objectQuery) oneCopy(vis firebreak.Visibility, specs []string) {
+	if vis.Provider != 0 {
+		return // one provider holds one copy of a version
+	}
+	q.b.WriteString(" AND (NOT o.twin OR NOT EXISTS (SELECT 1 FROM objects c WHERE c.idh = o.idh AND c.seq < o.seq" +
+		" AND c.id = o.id AND c.vkey = o.vkey AND ")
+	q.visible("c", vis, specs)
+	q.b.WriteString(" OFFSET 0))")
 }
 
 // addedKeys returns, in microseconds, the dates added that version keys name: a version
@@ -385,7 +413,10 @@ func addedKeys(keys []string) []int64 {
 
 // versions writes the match[version] condition on the version aliased o, or nothing for
 // all versions.
-func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string) {
+//
+// With eachCopy, every provider's copy of an object is an object of its own: first and
+// last are decided among that provider's versions only.
+func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string, eachCopy bool) {
 	if v.All {
 		return
 	}
@@ -400,6 +431,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			// which is what a page of a thousand out of millions needs.
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			if eachCopy {
+				q.b.WriteString("n.provider = o.provider AND ")
+			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(" OFFSET 0)")
 		}
@@ -446,7 +480,10 @@ func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) 
 	default:
 		fmt.Fprintf(&q.b, " AND o.type = ANY(%s::text[])", q.arg(f.Types))
 	}
-	q.versions(f.Versions, vis, f.SpecVersions)
+	q.versions(f.Versions, vis, f.SpecVersions, f.EveryCopy)
+	if !f.EveryCopy {
+		q.oneCopy(vis, f.SpecVersions)
+	}
 }
 
 // rawColumn writes the expression that gives a version's bytes as this reader receives
@@ -567,7 +604,7 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	q.b.WriteString(q.arg(id))
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)
-	q.versions(versions, vis, specVersions)
+	q.versions(versions, vis, specVersions, false)
 	q.b.WriteString(") RETURNING seq), v AS (DELETE FROM variants WHERE seq IN (SELECT seq FROM gone))," +
 		" r AS (DELETE FROM review WHERE seq IN (SELECT seq FROM gone)) SELECT count(*) FROM gone")
 	tx, err := s.pool.Begin(ctx)

@@ -32,7 +32,8 @@ func queryPlan(t *testing.T, s *Store, vis firebreak.Visibility, f firebreak.Obj
 
 // TestPageQueryPlans checks, on a table with statistics, that the page queries TAXII
 // clients send most walk an index in the hub's order from the start position and never
-// scan the table or sort it, and that the first/last probe is a lookup by id hash.
+// scan the table or sort it, and that the first/last probe and the probe for other
+// providers' copies are lookups by id hash.
 func TestPageQueryPlans(t *testing.T) {
 	s := openTest(t, nil)
 	ctx := t.Context()
@@ -79,7 +80,7 @@ func TestPageQueryPlans(t *testing.T) {
 		{"added_after", policies, firebreak.ObjectFilter{AddedAfter: last.Added}, "Index Scan using objects_added on objects o"},
 		{"all versions", policies, firebreak.ObjectFilter{After: cursor, Versions: firebreak.VersionFilter{All: true}},
 			"Index Scan using objects_added on objects o"},
-		{"expiry and grants", firebreak.Visibility{Policies: []int64{1, 2}, Now: last.Added, Owner: b.ID, Granted: []string{"indicator--x"}},
+		{"expiry and grants", firebreak.Visibility{Policies: []int64{1, 2}, Now: last.Added, Owner: b.ID, Granted: []firebreak.Copy{{Provider: a.ID, ID: "indicator--x"}}},
 			firebreak.ObjectFilter{After: cursor}, "Index Scan using objects_added on objects o"},
 		{"first and last, mine", firebreak.Visibility{Policies: []int64{4}, Except: true, Provider: b.ID},
 			firebreak.ObjectFilter{After: cursor, Versions: firebreak.VersionFilter{First: true, Last: true}},
@@ -112,6 +113,11 @@ func TestPageQueryPlans(t *testing.T) {
 		}
 		if !c.f.Versions.All && !strings.Contains(text, "objects_idh on objects n") {
 			t.Errorf("%s: the first/last probe is not a lookup by id hash:\n%s", name, text)
+		}
+		// The probe for copies stored before a version, looked at only on versions marked
+		// twin, is a lookup by id hash too, never a walk of the seqs before the row.
+		if c.vis.Provider == 0 && !strings.Contains(text, "objects_idh on objects c") {
+			t.Errorf("%s: the probe for copies is not a lookup by id hash:\n%s", name, text)
 		}
 		t.Logf("%s:\n  %s", name, strings.Join(plan, "\n  "))
 	}

@@ -44,11 +44,18 @@ func (s *Store) HeldVersions(ctx context.Context, limit int) ([]firebreak.HeldVe
 	return out, mapErr(rows.Err(), "cannot read the review list")
 }
 
-// held finds a held version by id and version inside tx and locks its review entry, so
-// that two operators deciding at once on two nodes cannot both decide it.
-func held(ctx context.Context, tx pgx.Tx, id, version string) (firebreak.HeldVersion, error) {
+// held finds provider's held version of id by its version inside tx and locks its review
+// entry, so that two operators deciding at once on two nodes cannot both decide it. It
+// first takes the id's ingest lock (see 0003): a release moves the version to a new seq,
+// and an ingest of another provider's copy, which marks this one as a twin by its seq,
+// must not run meanwhile.
+func held(ctx context.Context, tx pgx.Tx, provider int64, id, version string) (firebreak.HeldVersion, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO id_locks (idh) VALUES ($1)
+		ON CONFLICT (idh) DO UPDATE SET idh = excluded.idh WHERE false`, idHash(id)); err != nil {
+		return firebreak.HeldVersion{}, mapErr(err, "cannot read the review list")
+	}
 	h, err := scanHeld(tx.QueryRow(ctx, `SELECT `+heldColumns+` FROM review r JOIN objects o ON o.seq = r.seq
-		WHERE o.idh = $1 AND o.id = $2 AND o.version = $3 FOR UPDATE OF r`, idHash(id), id, version))
+		WHERE o.idh = $1 AND o.id = $2 AND o.version = $3 AND o.provider = $4 FOR UPDATE OF r`, idHash(id), id, version, provider))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", version, id)
 	}
@@ -59,8 +66,8 @@ func held(ctx context.Context, tx pgx.Tx, id, version string) (firebreak.HeldVer
 // moves to a new seq and date added, as if it were stored now: readers only see it from
 // now on, and a reader's cursor, which may have passed its old position while it was
 // held, must not skip it.
-func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byte, audit ...[]byte) (firebreak.HeldVersion, error) {
-	return s.decide(ctx, id, version, func(tx pgx.Tx, h *firebreak.HeldVersion) error {
+func (s *Store) Release(ctx context.Context, provider int64, id, version string, policyDoc []byte, audit ...[]byte) (firebreak.HeldVersion, error) {
+	return s.decide(ctx, provider, id, version, func(tx pgx.Tx, h *firebreak.HeldVersion) error {
 		pids, err := policyIDs(ctx, tx, h.Object.Provider, []firebreak.IngestItem{{PolicyDoc: policyDoc}}, []int{0})
 		if err != nil {
 			return err
@@ -85,8 +92,8 @@ func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byt
 }
 
 // Reject deletes a held version.
-func (s *Store) Reject(ctx context.Context, id, version string, audit ...[]byte) (firebreak.HeldVersion, error) {
-	return s.decide(ctx, id, version, func(tx pgx.Tx, h *firebreak.HeldVersion) error {
+func (s *Store) Reject(ctx context.Context, provider int64, id, version string, audit ...[]byte) (firebreak.HeldVersion, error) {
+	return s.decide(ctx, provider, id, version, func(tx pgx.Tx, h *firebreak.HeldVersion) error {
 		for _, q := range []string{`DELETE FROM objects WHERE seq = $1`, `DELETE FROM variants WHERE seq = $1`} {
 			if _, err := tx.Exec(ctx, q, h.Object.Seq); err != nil {
 				return mapErr(err, "cannot reject the version")
@@ -96,7 +103,7 @@ func (s *Store) Reject(ctx context.Context, id, version string, audit ...[]byte)
 	}, audit)
 }
 
-func (s *Store) decide(ctx context.Context, id, version string, act func(pgx.Tx, *firebreak.HeldVersion) error, audit [][]byte) (firebreak.HeldVersion, error) {
+func (s *Store) decide(ctx context.Context, provider int64, id, version string, act func(pgx.Tx, *firebreak.HeldVersion) error, audit [][]byte) (firebreak.HeldVersion, error) {
 	if err := checkAudit(audit); err != nil {
 		return firebreak.HeldVersion{}, err
 	}
@@ -105,7 +112,7 @@ func (s *Store) decide(ctx context.Context, id, version string, act func(pgx.Tx,
 		return firebreak.HeldVersion{}, mapErr(err, "cannot change the review list")
 	}
 	defer tx.Rollback(ctx)
-	h, err := held(ctx, tx, id, version)
+	h, err := held(ctx, tx, provider, id, version)
 	if err != nil {
 		return h, err
 	}

@@ -575,6 +575,11 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 		if err := e.Check(r.maxSeq, r.maxAdded); err != nil {
 			return err
 		}
+		// Twin marks are derived, like idh: every version of which another provider
+		// holds a copy.
+		if err := r.exec(markTwins); err != nil {
+			return err
+		}
 		if err := r.exec(`UPDATE ingest_state SET last_seq = ?, max_added = ? WHERE id = 1`, e.LastSeq, e.MaxAdded); err != nil {
 			return err
 		}
@@ -582,6 +587,12 @@ func (r *restorer) restore(rec firebreak.BackupRecord) error {
 	}
 	return firebreak.Errorf(firebreak.EINVALID, "unknown record kind %q", rec.Kind)
 }
+
+// markTwins marks every version of which another provider holds a copy (see 0007). It
+// looks for copies only among ids held by more than one provider, found in one pass.
+const markTwins = `UPDATE objects SET twin = 1 WHERE idh IN (SELECT idh FROM objects GROUP BY idh HAVING min(provider) <> max(provider))
+	AND EXISTS (SELECT 1 FROM objects c WHERE c.idh = objects.idh AND c.id = objects.id AND c.vkey = objects.vkey
+		AND c.provider <> objects.provider)`
 
 // nonNilBytes gives an empty value for none, for the columns that must hold bytes.
 func nonNilBytes(b []byte) []byte {

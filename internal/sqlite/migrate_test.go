@@ -79,8 +79,8 @@ func TestUpgradeKeepsObjects(t *testing.T) {
 		cols = append(cols, c)
 	}
 	rows.Close()
-	if n := len(cols); n < 2 || cols[n-2] != "expires" || cols[n-1] != "raw" {
-		t.Errorf("objects columns %v, want expires just before raw, raw last", cols)
+	if n := len(cols); n < 3 || cols[n-3] != "expires" || cols[n-2] != "twin" || cols[n-1] != "raw" {
+		t.Errorf("objects columns %v, want expires and twin just before raw, raw last", cols)
 	}
 	for _, idx := range []string{"objects_idh", "objects_added", "objects_type", "objects_provider"} {
 		var one int

@@ -30,8 +30,8 @@ func idHash(id string) int64 {
 }
 
 // Ingest stores items for provider in one transaction. Every item gets one outcome:
-// Foreign when any version of its id came from another provider, Duplicate when this id
-// and version key are already held (also earlier in the same call), else Stored. All
+// Duplicate when provider already holds this id and version key (also earlier in the
+// same call), else Stored, whatever other providers hold (see PlanIngest). All
 // versions stored by one call share one date added: the clock at the time of the
 // transaction, but never earlier than any date added before, so that dates added never
 // go back even when the clock does. The transaction is synced to disk before Ingest
@@ -80,6 +80,12 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		if err := insertVersions(ctx, tx, rows, len(fresh)); err != nil {
 			return nil, err
 		}
+		// Copies of other providers' versions, and those versions, are marked as twins. The
+		// statement runs whether or not there are any, so that storing a copy of another
+		// provider's version runs the same statements as storing a fresh id.
+		if _, err := tx.ExecContext(ctx, markQuery, jsonInts(plan.Marks())); err != nil {
+			return nil, mapErr(err, "cannot store objects")
+		}
 		if err := insertExtras(ctx, tx, items, plan.Results, fresh); err != nil {
 			return nil, err
 		}
@@ -90,6 +96,9 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 	s.committed()
 	return plan.Results, nil
 }
+
+// markQuery marks the versions whose seqs it is given (a JSON array) as twins.
+const markQuery = `UPDATE objects SET twin = 1 WHERE seq IN (SELECT value FROM json_each(?)) AND twin = 0`
 
 // reserve hands out n seqs, from the returned one on, and the date added for a write
 // transaction: the clock, but strictly after every earlier date added, so that a reader
@@ -110,8 +119,9 @@ func (s *Store) reserve(ctx context.Context, tx *sql.Tx, n int) (first int64, ad
 	return lastSeq + 1, time.UnixMicro(us).UTC(), nil
 }
 
-// heldVersions returns the stored versions of the items' ids, by id and version key.
-func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string]firebreak.Object, error) {
+// heldVersions returns the stored versions of the items' ids, whoever provided them, by
+// id and version key.
+func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem) (map[string]map[string][]firebreak.Object, error) {
 	hashes := make([]int64, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -129,7 +139,7 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer rows.Close()
-	held := make(map[string]map[string]firebreak.Object)
+	held := make(map[string]map[string][]firebreak.Object)
 	for rows.Next() {
 		var vkey string
 		var added, expires int64
@@ -145,10 +155,10 @@ func heldVersions(ctx context.Context, tx *sql.Tx, items []firebreak.IngestItem)
 		o.Expires = firebreak.ExpiryFromMicros(expires)
 		m := held[o.ID]
 		if m == nil {
-			m = map[string]firebreak.Object{}
+			m = map[string][]firebreak.Object{}
 			held[o.ID] = m
 		}
-		m[vkey] = o
+		m[vkey] = append(m[vkey], o)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err, "cannot store objects")
@@ -255,8 +265,9 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 		}
 		fmt.Fprintf(&q.b, " AND (%s.policy %sIN (SELECT value FROM json_each(%s))", a, not, q.arg(jsonInts(vis.Policies)))
 		if len(vis.Granted) > 0 {
-			// A disclosure grant admits named objects whatever their policy.
-			fmt.Fprintf(&q.b, " OR %s.id IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(vis.Granted)))
+			// A disclosure grant admits the grantor's copies it names whatever their
+			// policy; another provider's copy of the id is not granted.
+			q.granted(a, vis.Granted)
 		}
 		q.b.WriteString(")")
 	}
@@ -272,7 +283,7 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 			fmt.Fprintf(&q.b, " OR %s.provider = %s", a, q.arg(vis.Owner))
 		}
 		if len(vis.Granted) > 0 {
-			fmt.Fprintf(&q.b, " OR %s.id IN (SELECT value FROM json_each(%s))", a, q.arg(jsonStrings(vis.Granted)))
+			q.granted(a, vis.Granted)
 		}
 		q.b.WriteString(")")
 	}
@@ -281,9 +292,32 @@ func (q *objectQuery) visible(a string, vis firebreak.Visibility, specs []string
 	}
 }
 
+// granted writes " OR" the condition that the version aliased a is of one of the copies.
+func (q *objectQuery) granted(a string, copies []firebreak.Copy) {
+	fmt.Fprintf(&q.b, " OR (%s.provider, %s.id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(%s))", a, a, q.arg(jsonCopies(copies)))
+}
+
+// oneCopy writes the condition that keeps one copy of each version the reader may see:
+// a version of which another provider holds a copy is left out when the reader may see
+// a copy stored before it. Only versions marked twin are looked at, so the walk costs
+// nothing more for every other version; and only copies the reader may see count, so
+// what it gets never depends on one it may not see.
+func (q *objectQuery) oneCopy(vis firebreak.Visibility, specs []string) {
+	if vis.Provider != 0 {
+		return // one provider holds one copy of a version
+	}
+	q.b.WriteString(" AND (o.twin = 0 OR NOT EXISTS (SELECT 1 FROM objects c WHERE c.idh = o.idh AND c.seq < o.seq" +
+		" AND c.id = o.id AND c.vkey = o.vkey AND ")
+	q.visible("c", vis, specs)
+	q.b.WriteString("))")
+}
+
 // versions writes the match[version] condition on the version aliased o, or nothing for
 // all versions.
-func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string) {
+//
+// With eachCopy, every provider's copy of an object is an object of its own: first and
+// last are decided among that provider's versions only.
+func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibility, specs []string, eachCopy bool) {
 	if v.All {
 		return
 	}
@@ -297,6 +331,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			// version (most of them) costs one index seek and no row read.
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
+			if eachCopy {
+				q.b.WriteString("n.provider = o.provider AND ")
+			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(")")
 		}
@@ -352,7 +389,10 @@ func (q *objectQuery) where(vis firebreak.Visibility, f firebreak.ObjectFilter) 
 		// (the unary + keeps the index out) costs at most the versions skipped.
 		fmt.Fprintf(&q.b, " AND +o.type IN (SELECT value FROM json_each(%s))", q.arg(jsonStrings(f.Types)))
 	}
-	q.versions(f.Versions, vis, f.SpecVersions)
+	q.versions(f.Versions, vis, f.SpecVersions, f.EveryCopy)
+	if !f.EveryCopy {
+		q.oneCopy(vis, f.SpecVersions)
+	}
 }
 
 // rawColumn writes the expression that gives a version's bytes as this reader receives
@@ -459,7 +499,7 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	q.b.WriteString(q.arg(id))
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)
-	q.versions(versions, vis, specVersions)
+	q.versions(versions, vis, specVersions, false)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")

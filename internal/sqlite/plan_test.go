@@ -32,7 +32,8 @@ func queryPlan(t *testing.T, s *Store, vis firebreak.Visibility, f firebreak.Obj
 }
 
 // TestPageQueryPlans checks that the page queries TAXII clients send most walk an index
-// in the hub's order from the start position, never scan from the beginning or sort.
+// in the hub's order from the start position, never scan from the beginning or sort, and
+// that the probes for other versions and other providers' copies seek the id hash.
 func TestPageQueryPlans(t *testing.T) {
 	s := openTest(t, nil)
 	policies := firebreak.Visibility{Policies: []int64{1, 2, 3}}
@@ -60,6 +61,9 @@ func TestPageQueryPlans(t *testing.T) {
 			"SEARCH o USING INDEX objects_provider (provider=? AND rowid>?)"},
 		{"spec versions", policies, firebreak.ObjectFilter{After: cursor, SpecVersions: []string{"2.1"}},
 			"SEARCH o USING INTEGER PRIMARY KEY (rowid>?)"},
+		{"expiry and grants", firebreak.Visibility{Policies: []int64{1, 2}, Now: cursorTime(cursor), Owner: 3,
+			Granted: []firebreak.Copy{{Provider: 4, ID: "indicator--x"}}}, firebreak.ObjectFilter{After: cursor},
+			"SEARCH o USING INTEGER PRIMARY KEY (rowid>?)"},
 	}
 	for _, c := range cases {
 		plan := queryPlan(t, s, c.vis, c.f)
@@ -69,6 +73,11 @@ func TestPageQueryPlans(t *testing.T) {
 		}
 		if strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s: the plan sorts:\n%s", c.name, text)
+		}
+		// The probe for copies stored before a version, made only on versions marked twin,
+		// must seek the id hash, never walk the seqs before the row.
+		if c.vis.Provider == 0 && !strings.Contains(text, "SEARCH c USING INDEX objects_idh (idh=? AND rowid<?)") {
+			t.Errorf("%s: the probe for copies does not seek objects_idh:\n%s", c.name, text)
 		}
 		for _, step := range plan {
 			// The last/first probe and the position lookups must be index seeks.
@@ -83,6 +92,22 @@ func TestPageQueryPlans(t *testing.T) {
 	plan := queryPlan(t, s, policies, firebreak.ObjectFilter{IDs: []string{"indicator--1"}})
 	if !strings.Contains(first(plan), "objects_idh (idh=?)") {
 		t.Errorf("by id: plan starts %q, want the id-hash index", first(plan))
+	}
+	// Marking twins, which every ingest does (most with no seq at all), seeks by seq.
+	rows, err := s.r.Query("EXPLAIN QUERY PLAN "+markQuery, "[1,2]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mark []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		rows.Scan(&id, &parent, &notUsed, &detail)
+		mark = append(mark, detail)
+	}
+	rows.Close()
+	if !strings.HasPrefix(first(mark), "SEARCH objects USING INTEGER PRIMARY KEY (rowid=?)") {
+		t.Errorf("marking twins: plan %q, want a seek by seq", mark)
 	}
 	// The first/last probe must be an index seek on the id hash.
 	if text := strings.Join(queryPlan(t, s, policies, firebreak.ObjectFilter{}), "\n"); !strings.Contains(text, "SEARCH n USING INDEX objects_idh (idh=?)") {

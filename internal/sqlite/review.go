@@ -68,10 +68,10 @@ func (s *Store) HeldVersions(ctx context.Context, limit int) ([]firebreak.HeldVe
 	return out, mapErr(rows.Err(), "cannot read the review list")
 }
 
-// held finds a held version by id and version inside tx.
-func held(ctx context.Context, tx *sql.Tx, id, version string) (firebreak.HeldVersion, error) {
+// held finds provider's held version of id by its version inside tx.
+func held(ctx context.Context, tx *sql.Tx, provider int64, id, version string) (firebreak.HeldVersion, error) {
 	h, err := scanHeld(tx.QueryRowContext(ctx, `SELECT `+heldColumns+` FROM review r JOIN objects o ON o.seq = r.seq
-		WHERE o.idh = ? AND o.id = ? AND o.version = ?`, idHash(id), id, version))
+		WHERE o.idh = ? AND o.id = ? AND o.version = ? AND o.provider = ?`, idHash(id), id, version, provider))
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, firebreak.Errorf(firebreak.ENOTFOUND, "no version %s of %s is held for review", version, id)
 	}
@@ -79,8 +79,11 @@ func held(ctx context.Context, tx *sql.Tx, id, version string) (firebreak.HeldVe
 }
 
 // Release takes a held version off the review list under its new policy.
-func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byte, audit ...[]byte) (firebreak.HeldVersion, error) {
-	return s.decide(ctx, id, version, func(tx *sql.Tx, h *firebreak.HeldVersion) error {
+//
+// A twin mark stays with the version (see 0007): moved past its copies, it is the one
+// left out where a reader may see one of them too.
+func (s *Store) Release(ctx context.Context, provider int64, id, version string, policyDoc []byte, audit ...[]byte) (firebreak.HeldVersion, error) {
+	return s.decide(ctx, provider, id, version, func(tx *sql.Tx, h *firebreak.HeldVersion) error {
 		pids, err := policyIDs(ctx, tx, h.Object.Provider, []firebreak.IngestItem{{PolicyDoc: policyDoc}}, []int{0})
 		if err != nil {
 			return err
@@ -107,8 +110,8 @@ func (s *Store) Release(ctx context.Context, id, version string, policyDoc []byt
 }
 
 // Reject deletes a held version.
-func (s *Store) Reject(ctx context.Context, id, version string, audit ...[]byte) (firebreak.HeldVersion, error) {
-	return s.decide(ctx, id, version, func(tx *sql.Tx, h *firebreak.HeldVersion) error {
+func (s *Store) Reject(ctx context.Context, provider int64, id, version string, audit ...[]byte) (firebreak.HeldVersion, error) {
+	return s.decide(ctx, provider, id, version, func(tx *sql.Tx, h *firebreak.HeldVersion) error {
 		for _, q := range []string{`DELETE FROM objects WHERE seq = ?`, `DELETE FROM variants WHERE seq = ?`} {
 			if _, err := tx.ExecContext(ctx, q, h.Object.Seq); err != nil {
 				return mapErr(err, "cannot reject the version")
@@ -118,13 +121,13 @@ func (s *Store) Reject(ctx context.Context, id, version string, audit ...[]byte)
 	}, audit)
 }
 
-func (s *Store) decide(ctx context.Context, id, version string, act func(*sql.Tx, *firebreak.HeldVersion) error, audit [][]byte) (firebreak.HeldVersion, error) {
+func (s *Store) decide(ctx context.Context, provider int64, id, version string, act func(*sql.Tx, *firebreak.HeldVersion) error, audit [][]byte) (firebreak.HeldVersion, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return firebreak.HeldVersion{}, mapErr(err, "cannot change the review list")
 	}
 	defer tx.Rollback()
-	h, err := held(ctx, tx, id, version)
+	h, err := held(ctx, tx, provider, id, version)
 	if err != nil {
 		return h, err
 	}

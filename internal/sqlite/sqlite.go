@@ -353,6 +353,16 @@ func jsonStrings(vs []string) string {
 	return string(b)
 }
 
+// jsonCopies renders copies as a JSON array of [provider, id] pairs for json_each.
+func jsonCopies(cs []firebreak.Copy) string {
+	pairs := make([][2]any, len(cs))
+	for i, c := range cs {
+		pairs[i] = [2]any{c.Provider, c.ID}
+	}
+	b, _ := json.Marshal(pairs) // integers and strings always encode
+	return string(b)
+}
+
 // jsonInts renders a list of integers as a JSON array for json_each.
 func jsonInts(vs []int64) string {
 	b := make([]byte, 0, 2+len(vs)*8)

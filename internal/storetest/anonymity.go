@@ -42,7 +42,7 @@ func testReleaseSharesPolicies(f *fixture) {
 		plain := Item(fmt.Sprintf("indicator--00000000-0000-4000-8000-0000000000f%d", i), ts(1), "2.1", "")
 		plain.PolicyDoc = doc
 		stored := f.ingest(p, held, plain)
-		rel, err := f.s.Release(f.ctx, held.ID, ts(1), doc)
+		rel, err := f.s.Release(f.ctx, p, held.ID, ts(1), doc)
 		if err != nil {
 			f.Errorf("Release under policy document %q: %v", doc, err)
 			continue
@@ -115,7 +115,7 @@ func testReview(f *fixture) {
 	if err != nil || len(list) != 2 || list[0].Object.ID != it.ID || list[0].StatusID != "status-1" || string(list[0].Object.Raw) != string(it.Raw) {
 		f.Fatalf("HeldVersions = %+v, %v", list, err)
 	}
-	rel, err := f.s.Release(f.ctx, it.ID, ts(1), []byte(`{"released":true}`), []byte(`{"action":"review.release"}`))
+	rel, err := f.s.Release(f.ctx, p, it.ID, ts(1), []byte(`{"released":true}`), []byte(`{"action":"review.release"}`))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -144,10 +144,10 @@ func testReview(f *fixture) {
 	if len(page.Objects) != 1 || page.Objects[0].ID != it.ID {
 		f.Errorf("the released version is not under its new policy")
 	}
-	if _, err := f.s.Release(f.ctx, it.ID, ts(1), []byte(`{}`)); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
+	if _, err := f.s.Release(f.ctx, p, it.ID, ts(1), []byte(`{}`)); firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
 		f.Errorf("releasing twice: %v, want not found", err)
 	}
-	if _, err := f.s.Reject(f.ctx, other.ID, ts(1), []byte(`{"action":"review.reject"}`)); err != nil {
+	if _, err := f.s.Reject(f.ctx, p, other.ID, ts(1), []byte(`{"action":"review.reject"}`)); err != nil {
 		f.Fatal(err)
 	}
 	page, _ = f.s.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{other.ID}})

@@ -110,11 +110,13 @@ func fillForBackup(f *fixture) filled {
 	held2.Held, held2.StatusID = true, "status-1"
 	held2.Shared = []byte(`{"held":"shared"}`)
 	f.ingest(acme.ID, v2, held1, held2)
-	if _, err := f.s.Release(ctx, held1.ID, ts(1), []byte(`{"released":true}`), []byte(`{"action":"review.release"}`)); err != nil {
+	if _, err := f.s.Release(ctx, acme.ID, held1.ID, ts(1), []byte(`{"released":true}`), []byte(`{"action":"review.release"}`)); err != nil {
 		f.Fatal(err)
 	}
 	f.clock.Advance(time.Second)
-	f.ingest(beta.ID, Item(ident("indicator", 6), ts(3), "2.0", `{"tlp":"red"}`), Item(multi, ts(9), "2.1", `{"foreign":true}`))
+	// Beta holds its own copy of multi: a version of its own, and a copy of Acme's first.
+	f.ingest(beta.ID, Item(ident("indicator", 6), ts(3), "2.0", `{"tlp":"red"}`), Item(multi, ts(9), "2.1", `{"foreign":true}`),
+		Item(multi, ts(1), "2.1", `{"copy":true}`))
 	// The newest version is deleted: its seq is never handed out again, after a restore too.
 	f.clock.Advance(time.Second)
 	last := f.ingest(beta.ID, Item(ident("indicator", 7), ts(1), "2.1", `{"tlp":"red"}`))
@@ -390,11 +392,18 @@ func testBackupRoundTrip(f *fixture) {
 		f.Errorf("the first version after restore has seq %d, date added %v, policy %d; want seq %d, a date after %v, a new policy id",
 			o.Seq, o.Added, o.Policy, fl.lastSeq+1, fl.maxAdded)
 	}
-	// A new version of a restored object is still its provider's alone.
+	// Another provider may add its own copy of a restored object, as before the backup.
 	acme, _ := dst.OrganizationByName(f.ctx, "Acme Energy")
 	res, err = dst.Ingest(f.ctx, gamma.ID, []firebreak.IngestItem{Item(ident("indicator", 1), ts(5), "2.1", `{}`)})
-	if err != nil || res[0].Outcome != firebreak.Foreign {
-		f.Errorf("a new version of another provider's restored object: %+v, %v", res, err)
+	if err != nil || res[0].Outcome != firebreak.Stored {
+		f.Errorf("a copy of another provider's restored object: %+v, %v", res, err)
+	}
+	// The restored copies of one version from two providers read as one, Acme's (stored
+	// first): the restore marked them as copies.
+	one, err := dst.Objects(f.ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{ident("indicator", 1)},
+		Versions: firebreak.VersionFilter{At: []string{VersionKey(ts(1))}}, MetadataOnly: true})
+	if err != nil || len(one.Objects) != 1 || one.Objects[0].Provider != acme.ID {
+		f.Errorf("after restore, version %s of a version two providers hold: %v%s; want Acme's copy alone", ts(1), err, describe(one.Objects))
 	}
 	res, err = dst.Ingest(f.ctx, acme.ID, []firebreak.IngestItem{Item(ident("indicator", 1), ts(2), "2.1", `{"tlp":"green"}`)})
 	if err != nil || res[0].Outcome != firebreak.Duplicate {

@@ -104,7 +104,7 @@ func testVisibilityGranted(f *fixture) {
 	ids := f.orgs("p")
 	f.ingest(ids[0], Item("indicator--00000000-0000-4000-8000-00000000000a", ts(1), "2.1", `{"p":1}`),
 		Item("indicator--00000000-0000-4000-8000-00000000000b", ts(1), "2.1", `{"p":1}`))
-	vis := firebreak.Visibility{Policies: []int64{}, Granted: []string{"indicator--00000000-0000-4000-8000-00000000000b"}, Now: Epoch, Owner: 99}
+	vis := firebreak.Visibility{Policies: []int64{}, Granted: []firebreak.Copy{{Provider: ids[0], ID: "indicator--00000000-0000-4000-8000-00000000000b"}}, Now: Epoch, Owner: 99}
 	page, err := f.s.Objects(f.ctx, vis, firebreak.ObjectFilter{})
 	if err != nil {
 		f.Fatal(err)

@@ -42,10 +42,12 @@ func (v modelVersion) key() string {
 }
 
 func (m *model) visible(o firebreak.Object, vis firebreak.Visibility) bool {
-	if !vis.All && slices.Contains(vis.Policies, o.Policy) == vis.Except {
+	// A grant admits the grantor's copy of an object, whatever its policy and expiry.
+	granted := slices.Contains(vis.Granted, firebreak.Copy{Provider: o.Provider, ID: o.ID})
+	if !vis.All && slices.Contains(vis.Policies, o.Policy) == vis.Except && !granted {
 		return false
 	}
-	if expired(o, vis) {
+	if expired(o, vis) && !granted {
 		return false
 	}
 	return vis.Provider == 0 || o.Provider == vis.Provider
@@ -81,16 +83,26 @@ func (m *model) query(vis firebreak.Visibility, f firebreak.ObjectFilter) []fire
 			cand = append(cand, v)
 		}
 	}
+	// Of the copies of one version (one id and version key, several providers) that the
+	// reader may see, it gets the one stored first; with EveryCopy, all of them.
+	var one []modelVersion
+	for _, v := range cand {
+		if f.EveryCopy || !slices.ContainsFunc(cand, func(w modelVersion) bool {
+			return w.obj.ID == v.obj.ID && w.vkey == v.vkey && w.obj.Seq < v.obj.Seq
+		}) {
+			one = append(one, v)
+		}
+	}
 	vf := f.Versions
 	if vf.IsZero() {
 		vf.Last = true
 	}
 	var out []firebreak.Object
-	for _, v := range cand {
+	for _, v := range one {
 		first, last := true, true
 		for _, w := range cand {
-			if w.obj.ID != v.obj.ID {
-				continue
+			if w.obj.ID != v.obj.ID || f.EveryCopy && w.obj.Provider != v.obj.Provider {
+				continue // with EveryCopy, each provider's copy is an object of its own
 			}
 			if w.vkey < v.vkey {
 				first = false

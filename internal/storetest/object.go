@@ -113,38 +113,6 @@ func testIngestInBatchDuplicate(f *fixture) {
 	}
 }
 
-func testIngestForeign(f *fixture) {
-	ids := f.orgs("A", "B")
-	a, b := ids[0], ids[1]
-	x, y := ident("indicator", 1), ident("indicator", 2)
-	f.ingest(a, Item(x, ts(1), "2.1", "p"))
-	res := f.ingest(b, Item(x, ts(1), "2.1", "p"), Item(x, ts(2), "2.1", "p"), Item(y, ts(1), "2.1", "p"))
-	want := []string{firebreak.Foreign, firebreak.Foreign, firebreak.Stored}
-	for i, r := range res {
-		if r.Outcome != want[i] {
-			f.Errorf("item %d: outcome %q, want %q", i, r.Outcome, want[i])
-		}
-	}
-	for i := range 2 {
-		if o := res[i].Object; o.Provider == a || o.Seq != 0 || o.Policy != 0 {
-			f.Errorf("foreign item %d reports %+v: it must not reveal the other provider's version", i, o)
-		}
-	}
-	if res := f.ingest(a, Item(x, ts(2), "2.1", "p")); res[0].Outcome != firebreak.Stored {
-		f.Errorf("the owner adding a version: %q, want stored", res[0].Outcome)
-	}
-	got := f.all(everything, firebreak.ObjectFilter{Versions: allVersions})
-	var who []string
-	for _, o := range got {
-		who = append(who, fmt.Sprintf("%s@%s by %d", o.ID, o.Version, o.Provider))
-	}
-	wantWho := []string{x + "@" + ts(1) + fmt.Sprintf(" by %d", a), y + "@" + ts(1) + fmt.Sprintf(" by %d", b),
-		x + "@" + ts(2) + fmt.Sprintf(" by %d", a)}
-	if !slices.Equal(who, wantWho) {
-		f.Errorf("stored %q, want %q", who, wantWho)
-	}
-}
-
 func testIngestDatesAndSeq(f *fixture) {
 	a := f.orgs("A")[0]
 	var lastSeq int64
@@ -906,8 +874,9 @@ func testPolicies(f *fixture) {
 	if err != nil || len(recs) != 0 {
 		f.Errorf("Policies(%d) = %+v, %v; want none", want[2].ID, recs, err)
 	}
-	// A call that stores nothing (foreign, duplicate) keeps no policy.
-	f.ingest(b, Item(ident("indicator", 1), ts(1), "2.1", "unused"), Item(ident("indicator", 4), ts(1), "2.1", "unused"))
+	// A call that stores nothing (duplicates only) keeps no policy.
+	f.ingest(b, Item(ident("indicator", 4), ts(1), "2.1", "unused"), Item(ident("indicator", 4), ts(1), "2.1", "unused2"))
+	f.ingest(a, Item(ident("indicator", 1), ts(1), "2.1", "unused"))
 	recs, err = f.s.Policies(f.ctx, 0)
 	if err != nil || !eq(recs, want) {
 		f.Errorf("after a call that stored nothing, Policies(0) = %+v, %v; want %+v", recs, err, want)

@@ -94,7 +94,12 @@ func Run(t *testing.T, o Opener) {
 		// objects
 		{"IngestOutcomes", testIngestOutcomes},
 		{"IngestInBatchDuplicate", testIngestInBatchDuplicate},
-		{"IngestForeign", testIngestForeign},
+		{"CopiesIngest", testCopiesIngest},
+		{"CopiesDelete", testCopiesDelete},
+		{"CopiesReaders", testCopiesReaders},
+		{"CopiesGrant", testCopiesGrant},
+		{"CopiesReview", testCopiesReview},
+		{"CopiesMatrix", testCopiesMatrix},
 		{"IngestDatesAndSeq", testIngestDatesAndSeq},
 		{"IngestClockStepsBack", testIngestClockStepsBack},
 		{"IngestEmpty", testIngestEmpty},

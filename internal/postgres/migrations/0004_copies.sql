@@ -1,0 +1,14 @@
+-- Several providers may now hold copies of one version (one id and version key): an
+-- observable, whose id derives from its value, or an ATT&CK object that many import. Each
+-- copy is its provider's, under its provider's policy, and a reader who may see several
+-- gets one, the one stored first among those it may see (see Objects in object.go).
+-- Uniqueness is (provider, id, vkey); as before, Ingest enforces it under its id locks
+-- (id_locks), which stay per id across providers: ingests of one id by two providers take
+-- turns, so the second sees the first's copy and marks both.
+--
+-- twin is true on a version of which another provider holds a copy (set when the second
+-- copy is stored, on every copy), so that reads look for other copies only there and
+-- every other version pays nothing. It is never cleared: a stale mark costs a lookup,
+-- never a wrong answer. No version had a copy before, so every twin starts false; adding
+-- a column with a constant default rewrites nothing.
+ALTER TABLE objects ADD COLUMN twin boolean NOT NULL DEFAULT false;
