@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firebreak/firebreak/internal/apply"
 	"github.com/firebreak/firebreak/internal/federation"
 	"github.com/firebreak/firebreak/internal/stix"
 	"github.com/firebreak/firebreak/internal/taxii"
@@ -493,5 +494,106 @@ func TestLeakClassFederation(t *testing.T) {
 	}
 	if a, b := creator(caBeta, caShared, 53), creator(caBeta, caShared, 54); a == "" || a == b || a == creator(caOp, caOpShared, 53) {
 		t.Errorf("CA's member links anonymous US objects: %q %q", a, b)
+	}
+}
+
+// ringDecl declares one hub of a ring in which each hub pushes to the next: its operator
+// and one member, the account of the hub before it (which pushes here), and the hub after
+// it, which it pushes to with token.
+func ringDecl(country, prev, next, nextURL, token string) string {
+	return fmt.Sprintf(`{
+  "hub": {"name": "%[1]s hub", "country": "%[1]s", "operator": "%[1]s CERT"},
+  "organizations": [
+    {"name": "%[1]s CERT", "country": "%[1]s", "type": "cert", "status": "vetted"},
+    {"name": "%[1]s Member", "country": "%[1]s", "type": "private", "status": "vetted"},
+    {"name": %[2]q, "country": "XX", "type": "cert", "status": "vetted"}
+  ],
+  "users": [
+    {"name": "op", "organization": "%[1]s CERT", "roles": ["operator"], "token": "op-%[1]s-token-0123456789"},
+    {"name": "member", "organization": "%[1]s Member", "roles": ["analyst"], "token": "member-%[1]s-token-01234567"},
+    {"name": "in", "organization": %[2]q, "roles": ["analyst"], "token": "in-%[1]s-token-0123456789"}
+  ],
+  "peers": [
+    {"name": %[2]q, "url": "http://127.0.0.1:9/api/", "country": "XX", "type": "cert", "direction": "push", "max_tlp": "green"},
+    {"name": %[3]q, "url": %[4]q, "country": "XX", "type": "cert", "token": %[5]q, "direction": "push", "max_tlp": "green"}
+  ]
+}`, country, prev, next, nextURL+"/api/", token)
+}
+
+// Finding 18: a deleted object comes back through a loop. Three hubs push in a ring
+// (US → CA → MX → US); an object that may be re-shared goes round, and the hub it came
+// from refuses it: what its provider deletes stays deleted.
+func TestLeakClassFederationLoop(t *testing.T) {
+	noFed := func(c *Config) { c.NoFederation = true }
+	// Each hub's URL is needed by the one before it: start them, then declare.
+	hubs := map[string]*testHub{}
+	for _, c := range []string{"US", "CA", "MX"} {
+		hubs[c] = startHubWith(t, `{"hub": {"name": "`+c+` hub", "country": "`+c+`", "operator": "`+c+` CERT"}, "organizations": [{"name": "`+c+` CERT", "country": "`+c+`", "type": "cert", "status": "vetted"}]}`, noFed)
+	}
+	next := map[string]string{"US": "CA", "CA": "MX", "MX": "US"}
+	prev := map[string]string{"US": "MX", "CA": "US", "MX": "CA"}
+	for c, h := range hubs {
+		decl := ringDecl(c, prev[c]+"-hub", next[c]+"-hub", hubs[next[c]].URL, "in-"+next[c]+"-token-0123456789")
+		d, err := apply.Parse(strings.NewReader(decl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.hub.guard.ApplyDirectory(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncRing := func() {
+		for _, c := range []string{"US", "CA", "MX"} {
+			h := hubs[c]
+			engine := federation.New(federation.Options{Store: h.hub.store, Guard: h.hub.guard, PageSize: 50})
+			peers, err := h.hub.store.Peers(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range peers {
+				if p.Name == next[c]+"-hub" {
+					if _, err := engine.Sync(context.Background(), p, nil); err != nil {
+						t.Fatalf("%s → %s: %v", c, p.Name, err)
+					}
+				}
+			}
+		}
+	}
+	id := "indicator--" + uuidN(60)
+	mark := policyMark(uuidN(9060), `,"further_sharing":"peers"`)
+	submitAs(t, hubs["US"], "member-US-token-01234567", mark, leakIndicator(60, "", stix.TLPGreenID, "marking-definition--"+uuidN(9060)))
+	syncRing()
+	syncRing()
+	for _, c := range []string{"CA", "MX"} {
+		if !holds(t, hubs[c], "op-"+c+"-token-0123456789", id) {
+			t.Fatalf("the object did not reach %s: the test proves nothing", c)
+		}
+	}
+	if st, _ := hubs["MX"].hub.store.PeerState(context.Background(), "US-hub"); st.Out != 0 {
+		t.Errorf("the US took %d objects back from MX, want 0", st.Out)
+	}
+	if st, _ := hubs["CA"].hub.store.PeerState(context.Background(), "MX-hub"); st.Out != 2 {
+		t.Errorf("CA passed %d objects on to MX, want the object and its marking", st.Out)
+	}
+	// The US holds only its member's copy: MX's push of it was refused.
+	us := hubs["US"].client(t, "op-US-token-0123456789")
+	vs, err := us.Versions(context.Background(), collectionID(t, us, "shared"), id, taxiiclient.Query{})
+	if err != nil || len(vs.Versions) != 1 {
+		t.Fatalf("US versions: %v %v", vs.Versions, err)
+	}
+	member := hubs["US"].client(t, "member-US-token-01234567")
+	if err := member.DeleteObject(context.Background(), collectionID(t, member, "mine"), id, taxiiclient.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	syncRing()
+	syncRing()
+	if holds(t, hubs["US"], "op-US-token-0123456789", id) {
+		t.Errorf("the deleted object came back to the US through the ring")
+	}
+	// What crossed carries its path, origin first.
+	mx := hubs["MX"].client(t, "op-MX-token-0123456789")
+	page, err := mx.Object(context.Background(), collectionID(t, mx, "shared"), id, taxiiclient.Query{})
+	if err != nil || !bytes.Contains(page.Objects[0], []byte(stix.ProvenanceExtensionID)) {
+		t.Errorf("the object at MX carries no provenance: %v %s", err, page.Objects)
 	}
 }

@@ -143,7 +143,7 @@ func kindOf(def *stix.Object) markingKind {
 	switch {
 	case isStatement(def):
 		return markingStatement
-	case def.DefinitionType == "" && len(def.Definition) == 0 && len(def.Extensions) == 1 && def.Extensions[stix.PolicyExtensionID] != nil:
+	case def.DefinitionType == "" && len(def.Definition) == 0 && policyExtensions(def) == 1 && def.Extensions[stix.PolicyExtensionID] != nil:
 		return markingPolicy
 	}
 	if _, ok := iepOf(def); ok {
@@ -283,14 +283,14 @@ func intersect(a, b []string) []string {
 // Either form must stand alone: an IEP definition with extensions, or an IEP extension
 // beside another extension or a definition, is not an IEP marking the hub understands.
 func iepOf(def *stix.Object) (json.RawMessage, bool) {
-	if def.DefinitionType == "iep" && len(def.Definition) > 0 && len(def.Extensions) == 0 {
+	if def.DefinitionType == "iep" && len(def.Definition) > 0 && policyExtensions(def) == 0 {
 		return def.Definition, true
 	}
-	if def.DefinitionType != "" || len(def.Definition) > 0 || len(def.Extensions) != 1 {
+	if def.DefinitionType != "" || len(def.Definition) > 0 || policyExtensions(def) != 1 {
 		return nil, false
 	}
 	for id, ext := range def.Extensions {
-		if id != stix.PolicyExtensionID && bytes.Contains(ext, []byte(`"iep_version"`)) {
+		if id != stix.PolicyExtensionID && id != stix.ProvenanceExtensionID && bytes.Contains(ext, []byte(`"iep_version"`)) {
 			return ext, true
 		}
 	}
@@ -378,7 +378,7 @@ func markingTLP(ref string, defs map[string]*stix.Object) (firebreak.TLP, bool) 
 		return 0, false
 	}
 	if def.DefinitionType == "tlp" {
-		if len(def.Extensions) > 0 {
+		if policyExtensions(def) > 0 {
 			return 0, false // a TLP definition that carries more is not only a TLP
 		}
 		var v struct {
@@ -391,7 +391,7 @@ func markingTLP(ref string, defs map[string]*stix.Object) (firebreak.TLP, bool) 
 		}
 		return 0, false
 	}
-	if ext, ok := def.Extensions[stix.TLP2ExtensionID]; ok && len(def.Extensions) == 1 && def.DefinitionType == "" && len(def.Definition) == 0 {
+	if ext, ok := def.Extensions[stix.TLP2ExtensionID]; ok && policyExtensions(def) == 1 && def.DefinitionType == "" && len(def.Definition) == 0 {
 		var v struct {
 			TLP string `json:"tlp_2_0"`
 		}
@@ -407,13 +407,24 @@ func markingTLP(ref string, defs map[string]*stix.Object) (firebreak.TLP, bool) 
 // isStatement reports whether def is a statement marking (a copyright or terms notice),
 // which restricts nobody.
 func isStatement(def *stix.Object) bool {
-	if def.DefinitionType != "statement" || len(def.Extensions) > 0 {
+	if def.DefinitionType != "statement" || policyExtensions(def) > 0 {
 		return false
 	}
 	var v struct {
 		Statement string `json:"statement"`
 	}
 	return json.Unmarshal(def.Definition, &v) == nil && v.Statement != ""
+}
+
+// policyExtensions counts the extensions of a marking definition that may say something
+// about its policy: all but the provenance a hub adds when it sends the definition on,
+// which says where it came from, not whom it admits.
+func policyExtensions(def *stix.Object) int {
+	n := len(def.Extensions)
+	if _, ok := def.Extensions[stix.ProvenanceExtensionID]; ok {
+		n--
+	}
+	return n
 }
 
 // decodeStrict decodes JSON refusing unknown fields and trailing data.

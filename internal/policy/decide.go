@@ -119,15 +119,21 @@ func memberMay(r Reader, p Provider, d Doc, tlp firebreak.TLP) bool {
 
 // peerMay is the cap a peer's agreement and the rules of federation put on top of the
 // member rules: TLP:AMBER+STRICT and TLP:RED never leave the hub, nor do proprietary and
-// no-federation objects; nothing goes above the agreement's TLP; AMBER needs an audience
+// no-federation objects; nothing goes above the agreement's TLP, nor above the TLP that
+// any agreement on the way here allowed; AMBER needs an audience
 // that names the peer; the peer's declared country and type count as well as its
 // organisation's; and what came from a peer goes on only as its further_sharing allows.
 func peerMay(peer firebreak.Peer, p Provider, d Doc, tlp firebreak.TLP) bool {
 	if d.Has(CaveatNoFederation) || tlp > peer.MaxTLP || tlp > firebreak.TLPAmber {
 		return false
 	}
-	if p.Peer && d.FurtherSharing != SharingPeers {
-		return false // received from a peer, and not to be re-shared
+	if d.Hop != nil && tlp > d.Hop.MaxTLP {
+		return false // an agreement on the way here allowed no more
+	}
+	if p.Peer && d.FurtherSharing != SharingPeers && d.Defines == "" {
+		// Received from a peer, and not to be re-shared. (A marking definition goes on
+		// with what it marks: it reaches a reader only with a version that may.)
+		return false
 	}
 	if d.Has(CaveatNoForeign) && peer.Country != p.Org.Country {
 		return false
@@ -171,7 +177,7 @@ func named(r Reader, d Doc) bool {
 // agreement allows attribution and the provider allows it to everyone.
 func mayName(r Reader, p Provider, d Doc) bool {
 	if r.Peer != nil {
-		return r.Peer.Attribution && d.Attribution == AttributionEveryone
+		return r.Peer.Attribution && d.Attribution == AttributionEveryone && (d.Hop == nil || !d.Hop.NoAttribution)
 	}
 	switch d.Attribution {
 	case AttributionEveryone:

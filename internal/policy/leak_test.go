@@ -134,3 +134,26 @@ func TestLeakGovernmentAttributionStaysInCountry(t *testing.T) {
 		t.Error("the provider's own government does not learn it")
 	}
 }
+
+// Class: the origin's promise travels. The caps of the agreements an object crossed bind
+// every later hop: a peer further on gets no higher TLP and learns no provider that an
+// agreement on the way kept unnamed.
+func TestLeakHopCapsBindLaterHops(t *testing.T) {
+	peer := firebreak.Peer{Name: "Maple", Country: "CA", Type: firebreak.TypePrivate, MaxTLP: firebreak.TLPAmber, Attribution: true}
+	r := reader(orgCA)
+	r.Peer = &peer
+	from := provider
+	from.Peer = true
+	d := doc(firebreak.TLPGreen, attribution(AttributionEveryone), func(d *Doc) { d.FurtherSharing = SharingPeers })
+	if dec := Decide(r, from, d); !dec.Visible || !dec.NameProvider {
+		t.Fatalf("without caps: %+v; the test proves nothing", dec)
+	}
+	d.Hop = &HopCaps{MaxTLP: firebreak.TLPAmber, NoAttribution: true}
+	if dec := Decide(r, from, d); !dec.Visible || dec.NameProvider {
+		t.Errorf("an agreement on the way forbade attribution: %+v", dec)
+	}
+	d.Hop = &HopCaps{MaxTLP: firebreak.TLPClear}
+	if dec := Decide(r, from, d); dec.Visible {
+		t.Errorf("an agreement on the way allowed only clear: %+v", dec)
+	}
+}

@@ -90,6 +90,17 @@ type Doc struct {
 	// Markings), as well as its own policy allows. Each definition has a policy of its
 	// own, so that the guard can decide it apart from the rest.
 	Defines string `json:"defines,omitempty"`
+	// Hop carries the caps that the agreements along the way put on a version that came
+	// from a peer hub (read from its provenance): they bind every later hop too.
+	Hop *HopCaps `json:"hop,omitempty"`
+}
+
+// HopCaps are the strictest agreement caps along the hubs a version crossed.
+type HopCaps struct {
+	// MaxTLP is the highest TLP that may cross further.
+	MaxTLP firebreak.TLP `json:"max_tlp"`
+	// NoAttribution is true when an agreement on the way forbade naming the provider.
+	NoAttribution bool `json:"no_attribution,omitempty"`
 }
 
 // GranularRule is a TLP level that applies to some properties of an object only.

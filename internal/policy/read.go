@@ -181,6 +181,9 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 			pr.pseudonym[string(ps[1:len(ps)-1])] = true
 			o.Raw = anonymise(o.Raw, ps)
 		}
+		if r.Peer != nil {
+			o.Raw = stampProvenance(o.Raw, d.hub, r.Peer)
+		}
 		edit[i] = true
 	}
 	return pr.filterRefs(ctx, objs, edit)

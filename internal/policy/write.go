@@ -56,8 +56,16 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 		parsed = append(parsed, o)
 	}
 	others := othersIdentities(d, p.Org.ID)
+	_, fromPeer := d.peers[p.Org.Name]
 	kept := parsed[:0]
 	for _, o := range parsed {
+		if prov, _, ok := provenanceOf(o.Extensions); fromPeer && ok && slices.Contains(prov.Path, d.hub.UUID) {
+			// It left this hub once: taking it back would undo what happened here
+			// since (a delete, a withdrawal), and loop for ever.
+			st.Failures = append(st.Failures, firebreak.StatusDetail{ID: o.ID, Version: o.Version(),
+				Message: "this object came from this hub; a hub never takes back what it sent"})
+			continue
+		}
 		if others[o.CreatedByRef] || o.Type == "identity" && others[o.ID] {
 			st.Failures = append(st.Failures, firebreak.StatusDetail{ID: o.ID, Version: o.Version(),
 				Message: "the object names another organisation of this hub as its creator or as itself; objects may be attributed only to their submitter"})
@@ -97,6 +105,9 @@ func (g *Guard) submit(ctx context.Context, collection string, objects []json.Ra
 	reports := make([]string, len(parsed))
 	for i, o := range parsed {
 		doc := compiled[i].Doc
+		if prov, maxTLP, ok := provenanceOf(o.Extensions); fromPeer && ok {
+			doc.Hop = &HopCaps{MaxTLP: maxTLP, NoAttribution: !prov.Attribution}
+		}
 		if isProviderIdentity(o, prov, creators) {
 			doc.ProviderIdentity = true
 		}

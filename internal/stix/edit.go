@@ -285,3 +285,43 @@ func Redact(raw []byte, selectors []string) []byte {
 	}
 	return RemoveSelected(raw, cuts)
 }
+
+// SetExtension returns raw with its extension key set to value (valid JSON): replaced
+// when the object has it, added (and the extensions member with it) when not. Every other
+// byte is kept.
+func SetExtension(raw []byte, key string, value []byte) []byte {
+	exts, ok := lookup(raw, "extensions")
+	if ok && len(exts) > 0 && exts[0] == '{' {
+		next, replaced := ReplaceMember(exts, key, value)
+		if !replaced {
+			next = appendMember(exts, key, value)
+		}
+		out, _ := ReplaceMember(raw, "extensions", next)
+		return out
+	}
+	return appendMember(raw, "extensions", appendMember([]byte("{}"), key, value))
+}
+
+// appendMember adds a member at the end of the object raw.
+func appendMember(raw []byte, key string, value []byte) []byte {
+	end := len(raw) - 1
+	for end >= 0 && raw[end] != '}' {
+		end--
+	}
+	if end < 0 {
+		return raw
+	}
+	i := end - 1
+	for i >= 0 && isSpace(raw[i]) {
+		i--
+	}
+	out := make([]byte, 0, len(raw)+len(key)+len(value)+4)
+	out = append(out, raw[:end]...)
+	if i >= 0 && raw[i] != '{' {
+		out = append(out, ',')
+	}
+	out = strconv.AppendQuote(out, key)
+	out = append(out, ':')
+	out = append(out, value...)
+	return append(out, raw[end:]...)
+}

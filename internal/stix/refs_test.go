@@ -83,3 +83,18 @@ func FuzzEditRefs(f *testing.F) {
 		})
 	})
 }
+
+func TestSetExtension(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":1}`, `{"a":1,"extensions":{"x":{"k":2}}}`},
+		{`{"a":1,"extensions":{"y":{}}}`, `{"a":1,"extensions":{"y":{},"x":{"k":2}}}`},
+		{`{"a":1,"extensions":{"x":{"old":1}},"b":2}`, `{"a":1,"extensions":{"x":{"k":2}},"b":2}`},
+		{`{}`, `{"extensions":{"x":{"k":2}}}`},
+		{`{"a":1,"extensions":{}}`, `{"a":1,"extensions":{"x":{"k":2}}}`},
+	} {
+		got := SetExtension([]byte(tc.in), "x", []byte(`{"k":2}`))
+		if string(got) != tc.want || !json.Valid(got) {
+			t.Errorf("SetExtension(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

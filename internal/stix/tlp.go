@@ -27,6 +27,11 @@ const TLP2ExtensionID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e
 // attribution, caveats, further sharing, expiry).
 const PolicyExtensionID = "extension-definition--723fa991-e9e7-47f2-b99b-6d757f767704"
 
+// ProvenanceExtensionID is the extension-definition of Firebreak's provenance: the hubs an
+// object crossed (path, by hub UUID, origin first) and the strictest caps the agreements
+// along that path put on it (max_tlp, attribution). A hub adds it to what it sends a peer.
+const ProvenanceExtensionID = "extension-definition--27f09bf4-567f-46be-b37d-f1824980fd8c"
+
 // tlp2Levels maps the TLP 2.0 marking definitions to their tlp_2_0 values.
 var tlp2Levels = map[string]string{
 	TLPClearID: "clear", TLPGreenID: "green", TLPAmberID: "amber",
