@@ -298,6 +298,31 @@ type ObjectStore interface {
 	Status(ctx context.Context, id string) (Status, error)
 }
 
+// Withdrawal records that versions of a provider's copy of an object stopped being
+// available: deleted by their provider (Deleted), or superseded by a new version of the
+// copy under another policy than the latest before it. Federation tells each peer that
+// could see a withdrawn version to remove its copy, and each peer passes it on in turn,
+// so that a delete, or a version tightened beyond a peer's agreement, reaches every hub
+// that received the object.
+type Withdrawal struct {
+	Seq      int64     // ascending, never reused
+	Added    time.Time // the hub's clock when it was recorded
+	Provider int64
+	ID       string
+	// Policies are the policies of the versions withdrawn: those deleted, or the latest
+	// version before the one that superseded it.
+	Policies []int64
+	Deleted  bool
+}
+
+// WithdrawalStore keeps the withdrawals. Delete records one for the versions it removes,
+// and Ingest one for each provider's copy whose new latest version has another policy
+// than the latest before it, in the same transaction.
+type WithdrawalStore interface {
+	// Withdrawals returns up to limit withdrawals with Seq above after, ascending.
+	Withdrawals(ctx context.Context, after int64, limit int) ([]Withdrawal, error)
+}
+
 // Store is the whole persistence contract. The embedded SQLite store and the PostgreSQL
 // store implement it, and internal/storetest checks both against the same suite.
 type Store interface {
@@ -308,6 +333,7 @@ type Store interface {
 	ContactStore
 	FederationStore
 	BackupStore
+	WithdrawalStore
 	Close() error
 }
 
