@@ -24,9 +24,9 @@ type PeerState struct {
 	// PushAfter is the position in this hub's order of the last version sent.
 	PushAfter Cursor `json:"push_after"`
 	// PushWithdrawnAfter is the last of this hub's withdrawals passed on to the peer;
-	// PullWithdrawnAfter the last of the peer's withdrawals taken (its own sequence).
-	PushWithdrawnAfter int64 `json:"push_withdrawn_after,omitempty"`
-	PullWithdrawnAfter int64 `json:"pull_withdrawn_after,omitempty"`
+	// PullWithdrawn the peer's opaque token after the last of its withdrawals taken.
+	PushWithdrawnAfter int64  `json:"push_withdrawn_after,omitempty"`
+	PullWithdrawn      string `json:"pull_withdrawn,omitempty"`
 	// LastSuccess is when a sync with the peer last completed; LastError what went wrong
 	// since (empty when nothing).
 	LastSuccess time.Time `json:"last_success,omitzero"`

@@ -219,13 +219,14 @@ func TestFederationThreeHubs(t *testing.T) {
 	if !holds(t, th.ca, tokCAOp, later) {
 		t.Errorf("the other peer missed the new object")
 	}
-	// An incremental pull with nothing new costs one request per peer collection.
+	// An incremental pull with nothing new costs one request per peer collection, and
+	// one for the peer's withdrawals.
 	ca, _ := federation.Names(peers, "ca-hub")
 	pullOnly := ca[0]
 	pullOnly.Direction = firebreak.PeerPull
 	res, err := th.engine.Sync(ctx, pullOnly, nil)
-	if err != nil || res.Requests != 1 || res.In != 0 {
-		t.Errorf("empty incremental pull: %+v %v, want 1 request", res, err)
+	if err != nil || res.Requests != 2 || res.In != 0 {
+		t.Errorf("empty incremental pull: %+v %v, want 2 requests", res, err)
 	}
 }
 

@@ -597,3 +597,55 @@ func TestLeakClassFederationLoop(t *testing.T) {
 		t.Errorf("the object at MX carries no provenance: %v %s", err, page.Objects)
 	}
 }
+
+// Finding 18, and a version tightened beyond a peer: deletes and withdrawals reach every
+// hub that received the object, pushed and pulled, and on through the next hop.
+func TestLeakClassFederationWithdrawals(t *testing.T) {
+	th := startThreeHubs(t)
+	green := func(n int, modified, tlp string) string {
+		return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-01T00:00:00.000Z","modified":%q,"pattern":"[ipv4-addr:value = '203.0.113.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":[%q,"marking-definition--%s"]}`,
+			uuidN(n), modified, n%250, tlp, uuidN(9070))
+	}
+	mark := policyMark(uuidN(9070), `,"further_sharing":"peers"`)
+	deleted, tightened, fromCA := "indicator--"+uuidN(70), "indicator--"+uuidN(71), "indicator--"+uuidN(72)
+	submitAs(t, th.us, tokUSAlice, mark, green(70, "2026-01-01T00:00:00.000Z", stix.TLPGreenID), green(71, "2026-01-01T00:00:00.000Z", stix.TLPGreenID))
+	submitAs(t, th.ca, tokCAMaple, mark, green(72, "2026-01-01T00:00:00.000Z", stix.TLPGreenID))
+	th.syncAll(t)
+	for name, tc := range map[string]struct {
+		h   *testHub
+		tok string
+	}{"CA": {th.ca, tokCAOp}, "MX": {th.mx, tokMXOp}} {
+		for _, id := range []string{deleted, tightened} {
+			if !holds(t, tc.h, tc.tok, id) {
+				t.Fatalf("%s did not receive %s: the test proves nothing", name, id)
+			}
+		}
+	}
+	if !holds(t, th.us, tokUSOp, fromCA) || !holds(t, th.mx, tokMXOp, fromCA) {
+		t.Fatalf("the CA object did not travel: the test proves nothing")
+	}
+	alice := th.us.client(t, tokUSAlice)
+	if err := alice.DeleteObject(context.Background(), collectionID(t, alice, "mine"), deleted, taxiiclient.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	submitAs(t, th.us, tokUSAlice, green(71, "2026-02-01T00:00:00.000Z", stix.TLPRedID))
+	maple := th.ca.client(t, tokCAMaple)
+	if err := maple.DeleteObject(context.Background(), collectionID(t, maple, "mine"), fromCA, taxiiclient.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	th.syncAll(t) // US takes CA's withdrawal, and passes its own and CA's on
+	th.syncAll(t)
+	for name, tc := range map[string]struct {
+		h   *testHub
+		tok string
+	}{"US": {th.us, tokUSOp}, "CA": {th.ca, tokCAOp}, "MX": {th.mx, tokMXOp}} {
+		for _, id := range []string{deleted, fromCA} {
+			if holds(t, tc.h, tc.tok, id) {
+				t.Errorf("%s still holds %s, deleted by its provider", name, id)
+			}
+		}
+		if name != "US" && holds(t, tc.h, tc.tok, tightened) {
+			t.Errorf("%s still holds %s, tightened to red at its origin", name, tightened)
+		}
+	}
+}

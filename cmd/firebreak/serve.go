@@ -81,6 +81,7 @@ func newHub(ctx context.Context, c Config, logger *slog.Logger) (*hub, error) {
 		Trust:            guard,
 		Disclosures:      guard,
 		People:           guard,
+		Withdrawals:      guard,
 		Matcher:          guard,
 		Audit:            guard,
 		Apply:            guard.ApplyDirectory,

@@ -111,7 +111,10 @@ func New(opts Options) *Engine {
 type Result struct {
 	In, Out  int // objects taken and sent
 	Rejected int // objects one side refused (reported, not retried)
-	Requests int // TAXII requests made
+	// Withdrawn counts the objects removed on a peer's word, or removed from a peer on
+	// this hub's.
+	Withdrawn int
+	Requests  int // requests made
 	// Busy is true when the sync did nothing because another node of the hub, or another
 	// sync, was syncing the peer (see firebreak.PeerLocker).
 	Busy bool
@@ -176,13 +179,88 @@ func (e *Engine) sync(ctx context.Context, peer firebreak.Peer, st *firebreak.Pe
 		if err := e.pull(ctx, pctx, client, peer, st, res, progress); err != nil {
 			return fmt.Errorf("pull from %s: %w", peer.Name, err)
 		}
+		if err := e.pullWithdrawals(ctx, pctx, client, peer, st, res); err != nil {
+			return fmt.Errorf("withdrawals from %s: %w", peer.Name, err)
+		}
 	}
 	if peer.Direction == firebreak.PeerPush || peer.Direction == firebreak.PeerBoth {
 		if err := e.push(ctx, pctx, client, peer, st, res, progress); err != nil {
 			return fmt.Errorf("push to %s: %w", peer.Name, err)
 		}
+		if err := e.pushWithdrawals(ctx, pctx, client, peer, st, res); err != nil {
+			return fmt.Errorf("withdrawals to %s: %w", peer.Name, err)
+		}
 	}
 	return nil
+}
+
+// pullWithdrawals takes from a Firebreak peer the objects it sent and has since
+// withdrawn (deleted, or tightened beyond this hub), and removes this hub's copies of
+// them: those its account provided here. Removing them records withdrawals here in
+// turn, which go on to this hub's own peers. Another TAXII server has no withdrawals.
+func (e *Engine) pullWithdrawals(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result) error {
+	for {
+		res.Requests++
+		ids, next, more, err := c.Withdrawals(ctx, st.PullWithdrawn, 1000)
+		if err != nil {
+			if code := taxiiclient.StatusCode(err); code == http.StatusNotFound || code == http.StatusForbidden || firebreak.ErrorCode(err) == firebreak.EUNSUPPORTED {
+				return nil // not a Firebreak hub, or one that does not serve them to us
+			}
+			return err
+		}
+		for _, id := range ids {
+			if err := e.opts.Guard.Delete(pctx, firebreak.AliasMine, id, firebreak.VersionFilter{All: true}, nil); err != nil && firebreak.ErrorCode(err) != firebreak.ENOTFOUND {
+				return err
+			}
+			res.Withdrawn++
+		}
+		st.PullWithdrawn = next
+		if err := e.opts.Store.PutPeerState(ctx, *st); err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// pushWithdrawals tells a peer this hub pushes to which objects it sent were since
+// withdrawn: it deletes them from the peer, where this hub's account provided them.
+func (e *Engine) pushWithdrawals(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result) error {
+	mine := ""
+	for {
+		ids, next, more, err := e.opts.Guard.Withdrawn(pctx, st.PushWithdrawnAfter, 1000)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 && mine == "" {
+			res.Requests++
+			col, err := c.CollectionByAlias(ctx, firebreak.AliasMine)
+			if err != nil {
+				// Not a Firebreak hub: it offers no collection of what this hub sent,
+				// and a delete elsewhere could remove what is not ours.
+				e.opts.Logger.Warn("federation: the peer has no collection of this hub's submissions; withdrawals are not passed on", "peer", peer.Name)
+				return nil
+			}
+			mine = col.ID
+		}
+		for _, id := range ids {
+			res.Requests++
+			if err := c.DeleteObject(ctx, mine, id, taxiiclient.Query{}); err != nil && taxiiclient.StatusCode(err) != http.StatusNotFound {
+				return err
+			}
+			res.Withdrawn++
+		}
+		st.PushWithdrawnAfter = next
+		if len(ids) > 0 || more {
+			if err := e.opts.Store.PutPeerState(ctx, *st); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
 }
 
 // readable finds the collection to pull from: the peer's shared collection (a Firebreak

@@ -49,6 +49,8 @@ type Config struct {
 		AuditEntries(ctx context.Context, after int64, limit int) ([]firebreak.AuditEntry, error)
 		AuditCheckpoints(ctx context.Context) ([]firebreak.AuditCheckpoint, error)
 	}
+	// Withdrawals tells peer hubs what to remove (GET /v1/withdrawals); nil disables it.
+	Withdrawals Withdrawals
 	// Apply applies a declaration for admins (POST /v1/apply); nil disables it.
 	Apply func(ctx context.Context, d firebreak.Directory) error
 	// MaxContentLength caps request bodies; it is advertised in the API root.
@@ -151,6 +153,7 @@ func (s *Server) routes() {
 	jsonRoute("GET /v1/sightings/{indicator}", "sightings", s.sightings)
 	jsonRoute("POST /v1/match", "match", s.match)
 	jsonRoute("GET /v1/match/set", "match_set", s.matchSet)
+	jsonRoute("GET /v1/withdrawals", "withdrawals", s.withdrawals)
 	s.mux.Handle("GET /v1/transparency", s.wrap("transparency", jsonErrors, s.transparency))
 	s.mux.Handle("GET /v1/openapi.json", s.wrap("openapi", jsonErrors, s.openAPI))
 	s.mux.Handle("/v1/", s.wrap("unknown", jsonErrors, notFound))

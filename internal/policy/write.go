@@ -264,13 +264,18 @@ func (g *Guard) markingDefs(ctx context.Context, provider int64, objs []*stix.Ob
 		n := min(len(missing), 100)
 		chunk := missing[:n]
 		missing = missing[n:]
-		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true, Provider: provider}, firebreak.ObjectFilter{
-			IDs: chunk, Types: []string{"marking-definition"}, Versions: firebreak.VersionFilter{First: true}, Limit: n, NoWait: true,
+		// By id, every copy, and the provider's picked here: a filter on the provider
+		// would let the store walk all of the provider's versions instead of the ids'.
+		page, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{
+			IDs: chunk, Types: []string{"marking-definition"}, Versions: firebreak.VersionFilter{First: true}, EveryCopy: true, Limit: 1000, NoWait: true,
 		})
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range page.Objects {
+			if o.Provider != provider {
+				continue
+			}
 			def, err := stix.Parse(o.Raw)
 			if err != nil {
 				continue // stored before a stricter validator; treat as unknown

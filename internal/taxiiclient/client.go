@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stix"
 	"github.com/firebreak/firebreak/internal/taxii"
 )
 
@@ -629,4 +630,37 @@ func envelopeBody(objects []json.RawMessage) ([]byte, error) {
 		body = append(body, o...)
 	}
 	return append(body, "]}"...), nil
+}
+
+// Withdrawals asks a Firebreak peer hub (GET /v1/withdrawals, beside its API root) which
+// of the objects it sent this hub were since deleted or tightened beyond this hub's
+// reach, from the opaque position next ("" for the start). Another TAXII server has no
+// such resource: it answers ENOTFOUND (or another error), and there is nothing to take.
+func (c *Client) Withdrawals(ctx context.Context, next string, limit int) (ids []string, nextOut string, more bool, err error) {
+	u := c.root.ResolveReference(&url.URL{Path: "/v1/withdrawals"})
+	v := url.Values{}
+	if next != "" {
+		v.Set("next", next)
+	}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	u.RawQuery = v.Encode()
+	var body struct {
+		Withdrawals []string `json:"withdrawals"`
+		Next        string   `json:"next"`
+		More        bool     `json:"more"`
+	}
+	if err := c.t.getJSON(ctx, u, &body, "withdrawals"); err != nil {
+		return nil, "", false, err
+	}
+	for _, id := range body.Withdrawals {
+		if !stix.ValidID(id) {
+			return nil, "", false, firebreak.Errorf(firebreak.EINVALID, "withdrawals: %q is not a STIX id", clip(id))
+		}
+	}
+	if len(body.Next) > 200 {
+		return nil, "", false, firebreak.Errorf(firebreak.EINVALID, "withdrawals: the next token is too long")
+	}
+	return body.Withdrawals, body.Next, body.More, nil
 }
