@@ -649,3 +649,37 @@ func TestLeakClassFederationWithdrawals(t *testing.T) {
 		}
 	}
 }
+
+// Finding 21: no cache outlives a change on another node. A provider deletes its policy
+// marking and stores it again with another audience through one node; an object marked
+// with it through the other node follows the definition as it is now.
+func TestLeakMarkingsAcrossNodes(t *testing.T) {
+	url := pgURL(t)
+	key := t.TempDir() + "/audit.key"
+	a, b := startNode(t, url, key), startNode(t, url, key)
+	d, err := apply.Parse(strings.NewReader(leakDeclaration))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.hub.guard.ApplyDirectory(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	markID := "marking-definition--" + uuidN(9080)
+	forBob := policyMark(uuidN(9080), `,"audience":{"organizations":["Beta Bank"]}`)
+	forFBI := policyMark(uuidN(9080), `,"audience":{"organizations":["FBI"]}`)
+	leakSubmit(t, a, tokLeakAlice, forBob, leakIndicator(80, "", stix.TLPAmberID, markID))
+	// Node b has read the definition once, through this submission.
+	leakSubmit(t, b, tokLeakAlice, leakIndicator(81, "", stix.TLPAmberID, markID))
+	alice := a.client(t, tokLeakAlice)
+	if err := alice.DeleteObject(context.Background(), collectionID(t, alice, "mine"), markID, taxiiclient.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	leakSubmit(t, a, tokLeakAlice, forFBI)
+	leakSubmit(t, b, tokLeakAlice, leakIndicator(82, "", stix.TLPAmberID, markID))
+	if ok, _ := sees(t, a, tokLeakBob, "indicator--"+uuidN(82)); ok {
+		t.Errorf("node b applied the deleted definition's audience")
+	}
+	if ok, _ := sees(t, a, tokLeakFBI, "indicator--"+uuidN(82)); !ok {
+		t.Errorf("node b did not apply the definition as it is now")
+	}
+}

@@ -192,6 +192,19 @@ var tlpRefs = []string{stix.TLPClearID, stix.TLPGreenID, stix.TLPAmberID, stix.T
 
 // object makes a random indicator version by provider k.
 func (w *world) object(n int, modified string, k int) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-1111-4111-8111-000000000000","created":"2026-01-01T00:00:00.000Z","modified":%q,"created_by_ref":"identity--%08x-2222-4222-8222-000000000000","name":"n%d","description":"secret notes","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"%s}`,
+		n, modified, n, n, w.marks(k))
+}
+
+// relationship makes a random relationship by provider k between two indicators, which
+// a reader receives only when it may see both ends.
+func (w *world) relationship(n, source, target, k int) string {
+	return fmt.Sprintf(`{"type":"relationship","spec_version":"2.1","id":"relationship--%08x-3333-4333-8333-000000000000","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","created_by_ref":"identity--%08x-2222-4222-8222-000000000000","relationship_type":"related-to","description":"secret notes","source_ref":"indicator--%08x-1111-4111-8111-000000000000","target_ref":"indicator--%08x-1111-4111-8111-000000000000"%s}`,
+		n, n, source, target, w.marks(k))
+}
+
+// marks returns random markings of provider k, as the members that end an object.
+func (w *world) marks(k int) string {
 	r := w.rng
 	var marks []string
 	if r.IntN(8) != 0 {
@@ -213,8 +226,7 @@ func (w *world) object(n int, modified string, k int) string {
 	if r.IntN(6) == 0 {
 		extra += fmt.Sprintf(`,"granular_markings":[{"marking_ref":%q,"selectors":["description"]}]`, tlpRefs[r.IntN(5)])
 	}
-	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-1111-4111-8111-000000000000","created":"2026-01-01T00:00:00.000Z","modified":%q,"created_by_ref":"identity--%08x-2222-4222-8222-000000000000","name":"n%d","description":"secret notes","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"%s}`,
-		n, modified, n, n, extra)
+	return extra
 }
 
 // TestDifferentialPolicy checks that every read path returns exactly what the pure
@@ -302,6 +314,23 @@ func TestDifferentialPolicy(t *testing.T) {
 			batches[p] = append(batches[p], json.RawMessage(raw))
 			w.versions = append(w.versions, version{id: fmt.Sprintf("indicator--%08x-1111-4111-8111-000000000000", n), ver: mod, provider: p, raw: []byte(raw)})
 		}
+		if w.rng.IntN(6) == 0 {
+			// Another provider holds a copy of the first version, under its own markings.
+			p2 := writers[w.rng.IntN(len(writers))]
+			if p2 != p {
+				mod := "2026-01-01T00:00:00.000Z"
+				raw := w.object(n, mod, index[p2])
+				batches[p2] = append(batches[p2], json.RawMessage(raw))
+				w.versions = append(w.versions, version{id: fmt.Sprintf("indicator--%08x-1111-4111-8111-000000000000", n), ver: mod, provider: p2, raw: []byte(raw)})
+			}
+		}
+	}
+	const nRelationships = 400
+	for n := 0; n < nRelationships; n++ {
+		p := writers[w.rng.IntN(len(writers))]
+		raw := w.relationship(n, w.rng.IntN(nObjects), w.rng.IntN(nObjects), index[p])
+		batches[p] = append(batches[p], json.RawMessage(raw))
+		w.versions = append(w.versions, version{id: fmt.Sprintf("relationship--%08x-3333-4333-8333-000000000000", n), ver: "2026-01-01T00:00:00.000Z", provider: p, raw: []byte(raw)})
 	}
 	// Every provider submits its own policy markings with its objects, through TAXII.
 	var markVersions []version
@@ -319,6 +348,15 @@ func TestDifferentialPolicy(t *testing.T) {
 		batches[p] = append(own, batches[p]...)
 	}
 	w.versions = append(markVersions, w.versions...)
+	// The hub's order of the versions: writers post one after another, each envelope in
+	// its order. Of the copies of one version a reader may see, it gets the first stored.
+	order := map[string]int{}
+	for _, p := range writers {
+		for _, raw := range batches[p] {
+			o, _ := stix.Parse(raw)
+			order[p+"|"+o.ID+"|"+o.Version()] = len(order)
+		}
+	}
 	for _, p := range writers {
 		if len(batches[p]) == 0 {
 			continue
@@ -403,6 +441,44 @@ func TestDifferentialPolicy(t *testing.T) {
 		return dec, dec.Visible
 	}
 
+	// expect is a reader's expected view: per object, the visible versions in order (of
+	// several copies of one version, the first stored), and the decision for each.
+	expect := func(rd policy.Reader) (map[string][]version, map[string]policy.Decision) {
+		marked := markedFor(rd)
+		visible := map[string][]version{}
+		decs := map[string]policy.Decision{}
+		chosen := map[string]version{} // id|ver: the copy the reader gets
+		for _, v := range w.versions {
+			if dec, ok := decide(rd, marked, v); ok {
+				key := v.id + "|" + v.ver
+				if c, seen := chosen[key]; !seen || order[v.provider+"|"+key] < order[c.provider+"|"+key] {
+					chosen[key] = v
+					decs[key] = dec
+				}
+			}
+		}
+		seesID := map[string]bool{}
+		for key := range chosen {
+			seesID[key[:strings.IndexByte(key, '|')]] = true
+		}
+		for key, v := range chosen {
+			if dec := decs[key]; strings.HasPrefix(v.id, "relationship--") && !dec.Own && !dec.AsOperator {
+				var rel struct{ SourceRef, TargetRef string }
+				json.Unmarshal(v.raw, &struct {
+					S *string `json:"source_ref"`
+					T *string `json:"target_ref"`
+				}{&rel.SourceRef, &rel.TargetRef})
+				if !seesID[rel.SourceRef] || !seesID[rel.TargetRef] {
+					continue // withheld: an end the reader may not see
+				}
+			}
+			visible[v.id] = append(visible[v.id], v)
+		}
+		for _, vs := range visible {
+			slices.SortFunc(vs, func(a, b version) int { return strings.Compare(a.ver, b.ver) })
+		}
+		return visible, decs
+	}
 	pairs, diffs := 0, 0
 	report := func(format string, args ...any) {
 		diffs++
@@ -426,17 +502,8 @@ func TestDifferentialPolicy(t *testing.T) {
 			rd.Circles = slices.Sorted(slices.Values(rd.Peer.Circles))
 			rd.Circles = slices.Compact(rd.Circles)
 		}
-		marked := markedFor(rd)
-		// Expected: per object, the visible versions, and the last of them.
-		visible := map[string][]version{}
-		decs := map[string]policy.Decision{}
-		for _, v := range w.versions {
-			pairs++
-			if dec, ok := decide(rd, marked, v); ok {
-				visible[v.id] = append(visible[v.id], v)
-				decs[v.id+"|"+v.ver] = dec
-			}
-		}
+		visible, decs := expect(rd)
+		pairs += len(w.versions)
 		// Shared, default (last) versions, paged with an odd limit.
 		shared := collectionIDOf(t, srv.URL, tok, "shared")
 		got := pageAll(t, srv.URL, tok, shared, "objects", 137, "")
@@ -490,11 +557,9 @@ func TestDifferentialPolicy(t *testing.T) {
 		exp := map[string]string{}
 		memberView := rd
 		memberView.Operator = false
-		memberMarked := markedFor(memberView)
-		for _, v := range w.versions {
-			if _, ok := decide(memberView, memberMarked, v); ok {
-				exp[v.id] = v.ver
-			}
+		memberVisible, _ := expect(memberView)
+		for id, vs := range memberVisible {
+			exp[id] = vs[len(vs)-1].ver
 		}
 		pctx, err := guard.PrincipalFor(ctx, o.Name)
 		if err != nil {
