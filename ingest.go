@@ -36,6 +36,9 @@ type IngestPlan struct {
 	others []int64
 	// dups pairs an item that repeats an earlier one of the call with that one.
 	dups [][2]int
+	// provider and held are PlanIngest's, kept for Withdrawals.
+	provider int64
+	held     map[string]map[string][]Object
 }
 
 // Marks returns, once Place has run, the seqs of the versions the store marks as twins:
@@ -63,7 +66,7 @@ func (p *IngestPlan) Marks() []int64 {
 // same call, else Stored: another provider's copies of the id change nothing in the
 // outcome (a submitter must not learn that anyone else holds the id), only the twin marks.
 func PlanIngest(provider int64, items []IngestItem, held map[string]map[string][]Object) *IngestPlan {
-	p := &IngestPlan{Results: make([]IngestResult, len(items))}
+	p := &IngestPlan{Results: make([]IngestResult, len(items)), provider: provider, held: held}
 	first := map[string]map[string]int{} // id, version key: the item of this call that stores it
 	marked := map[int64]bool{}
 	for i, it := range items {
@@ -114,4 +117,47 @@ func (p *IngestPlan) Place(provider int64, items []IngestItem, first int64, adde
 	for _, d := range p.dups {
 		p.Results[d[0]].Object = p.Results[d[1]].Object
 	}
+}
+
+// Withdrawals returns, once Place has run, the withdrawals the call records (see
+// WithdrawalStore): one for each id of which it stores a version that becomes the latest
+// of provider's copy (the highest version key among provider's versions, as
+// match[version]=last decides it within one copy) under another policy than the latest
+// before the call. A first version withdraws nothing, nor does a version older than the
+// latest, nor several new versions whose last keeps the policy of the latest before.
+// Seq is left to the store; Added is the call's date added. The latest before is found
+// in the held versions PlanIngest was given, so it costs no query.
+func (p *IngestPlan) Withdrawals(items []IngestItem) []Withdrawal {
+	var out []Withdrawal
+	newest := map[string]int{} // id: the item of Fresh with the highest version key
+	var order []string
+	for _, i := range p.Fresh {
+		id := items[i].ID
+		j, ok := newest[id]
+		if !ok {
+			order = append(order, id)
+		}
+		if !ok || items[i].VersionKey > items[j].VersionKey {
+			newest[id] = i
+		}
+	}
+	for _, id := range order {
+		var prev Object
+		prevKey, found := "", false
+		for vkey, copies := range p.held[id] {
+			for _, o := range copies {
+				if o.Provider == p.provider && (!found || vkey > prevKey) {
+					prev, prevKey, found = o, vkey, true
+				}
+			}
+		}
+		i := newest[id]
+		if !found || items[i].VersionKey <= prevKey {
+			continue // a first version, or none newer than the latest held
+		}
+		if o := p.Results[i].Object; o.Policy != prev.Policy {
+			out = append(out, Withdrawal{Added: o.Added, Provider: p.provider, ID: id, Policies: []int64{prev.Policy}})
+		}
+	}
+	return out
 }

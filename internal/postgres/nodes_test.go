@@ -369,7 +369,7 @@ func TestNodesReadBelowIngestsInFlight(t *testing.T) {
 	}
 	defer tx.Rollback(ctx)
 	clock.Advance(time.Microsecond)
-	early, err := a.ingest(ctx, tx, orgs[0], batch(100))
+	early, _, err := a.ingest(ctx, tx, orgs[0], batch(100))
 	if err != nil {
 		t.Fatalf("ingest in flight: %v", err)
 	}
