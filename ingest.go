@@ -128,35 +128,55 @@ func (p *IngestPlan) Place(provider int64, items []IngestItem, first int64, adde
 // Seq is left to the store; Added is the call's date added. The latest before is found
 // in the held versions PlanIngest was given, so it costs no query.
 func (p *IngestPlan) Withdrawals(items []IngestItem) []Withdrawal {
-	var out []Withdrawal
-	newest := map[string]int{} // id: the item of Fresh with the highest version key
-	var order []string
-	for _, i := range p.Fresh {
-		id := items[i].ID
-		j, ok := newest[id]
-		if !ok {
-			order = append(order, id)
-		}
-		if !ok || items[i].VersionKey > items[j].VersionKey {
-			newest[id] = i
-		}
+	// The latest version of each copy provider held before the call, by id: only these
+	// ids can withdraw anything, so a call of fresh ids allocates nothing here.
+	type latest struct {
+		key    string
+		policy int64
+		newest int // the item of Fresh with the highest version key, -1 for none yet
 	}
-	for _, id := range order {
-		var prev Object
-		prevKey, found := "", false
-		for vkey, copies := range p.held[id] {
+	var before map[string]*latest
+	for id, byKey := range p.held {
+		for vkey, copies := range byKey {
 			for _, o := range copies {
-				if o.Provider == p.provider && (!found || vkey > prevKey) {
-					prev, prevKey, found = o, vkey, true
+				if o.Provider != p.provider {
+					continue
+				}
+				if before == nil {
+					before = map[string]*latest{}
+				}
+				if l := before[id]; l == nil {
+					before[id] = &latest{key: vkey, policy: o.Policy, newest: -1}
+				} else if vkey > l.key {
+					l.key, l.policy = vkey, o.Policy
 				}
 			}
 		}
-		i := newest[id]
-		if !found || items[i].VersionKey <= prevKey {
-			continue // a first version, or none newer than the latest held
+	}
+	if before == nil {
+		return nil
+	}
+	var order []string
+	for _, i := range p.Fresh {
+		l := before[items[i].ID]
+		if l == nil {
+			continue
 		}
-		if o := p.Results[i].Object; o.Policy != prev.Policy {
-			out = append(out, Withdrawal{Added: o.Added, Provider: p.provider, ID: id, Policies: []int64{prev.Policy}})
+		if l.newest < 0 {
+			order = append(order, items[i].ID)
+		}
+		if l.newest < 0 || items[i].VersionKey > items[l.newest].VersionKey {
+			l.newest = i
+		}
+	}
+	var out []Withdrawal
+	for _, id := range order {
+		l := before[id]
+		if items[l.newest].VersionKey <= l.key {
+			continue // no version newer than the latest held
+		}
+		if o := p.Results[l.newest].Object; o.Policy != l.policy {
+			out = append(out, Withdrawal{Added: o.Added, Provider: p.provider, ID: id, Policies: []int64{l.policy}})
 		}
 	}
 	return out
