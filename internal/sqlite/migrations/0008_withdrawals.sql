@@ -2,7 +2,7 @@
 -- deleted (deleted = 1) or superseded by a new latest version under another policy, for
 -- federation to pass on to the peers that received them (see firebreak.Withdrawal).
 -- Delete and Ingest add rows in their own transactions. seq is handed out by the one
--- writer in commit order, ascending and never reused (see nextWithdrawalSeq), so that a
+-- writer in commit order, ascending and never reused (see recordWithdrawals), so that a
 -- peer reading after the last seq it has seen misses none. Rows are never updated, and
 -- a backup does not carry them: a restored hub starts a fresh list.
 CREATE TABLE withdrawals (
