@@ -36,6 +36,9 @@ type IngestPlan struct {
 	others []int64
 	// dups pairs an item that repeats an earlier one of the call with that one.
 	dups [][2]int
+	// provider and held are PlanIngest's, kept for Withdrawals.
+	provider int64
+	held     map[string]map[string][]Object
 }
 
 // Marks returns, once Place has run, the seqs of the versions the store marks as twins:
@@ -63,7 +66,7 @@ func (p *IngestPlan) Marks() []int64 {
 // same call, else Stored: another provider's copies of the id change nothing in the
 // outcome (a submitter must not learn that anyone else holds the id), only the twin marks.
 func PlanIngest(provider int64, items []IngestItem, held map[string]map[string][]Object) *IngestPlan {
-	p := &IngestPlan{Results: make([]IngestResult, len(items))}
+	p := &IngestPlan{Results: make([]IngestResult, len(items)), provider: provider, held: held}
 	first := map[string]map[string]int{} // id, version key: the item of this call that stores it
 	marked := map[int64]bool{}
 	for i, it := range items {
@@ -114,4 +117,67 @@ func (p *IngestPlan) Place(provider int64, items []IngestItem, first int64, adde
 	for _, d := range p.dups {
 		p.Results[d[0]].Object = p.Results[d[1]].Object
 	}
+}
+
+// Withdrawals returns, once Place has run, the withdrawals the call records (see
+// WithdrawalStore): one for each id of which it stores a version that becomes the latest
+// of provider's copy (the highest version key among provider's versions, as
+// match[version]=last decides it within one copy) under another policy than the latest
+// before the call. A first version withdraws nothing, nor does a version older than the
+// latest, nor several new versions whose last keeps the policy of the latest before.
+// Seq is left to the store; Added is the call's date added. The latest before is found
+// in the held versions PlanIngest was given, so it costs no query.
+func (p *IngestPlan) Withdrawals(items []IngestItem) []Withdrawal {
+	// The latest version of each copy provider held before the call, by id: only these
+	// ids can withdraw anything, so a call of fresh ids allocates nothing here.
+	type latest struct {
+		key    string
+		policy int64
+		newest int // the item of Fresh with the highest version key, -1 for none yet
+	}
+	var before map[string]*latest
+	for id, byKey := range p.held {
+		for vkey, copies := range byKey {
+			for _, o := range copies {
+				if o.Provider != p.provider {
+					continue
+				}
+				if before == nil {
+					before = map[string]*latest{}
+				}
+				if l := before[id]; l == nil {
+					before[id] = &latest{key: vkey, policy: o.Policy, newest: -1}
+				} else if vkey > l.key {
+					l.key, l.policy = vkey, o.Policy
+				}
+			}
+		}
+	}
+	if before == nil {
+		return nil
+	}
+	var order []string
+	for _, i := range p.Fresh {
+		l := before[items[i].ID]
+		if l == nil {
+			continue
+		}
+		if l.newest < 0 {
+			order = append(order, items[i].ID)
+		}
+		if l.newest < 0 || items[i].VersionKey > items[l.newest].VersionKey {
+			l.newest = i
+		}
+	}
+	var out []Withdrawal
+	for _, id := range order {
+		l := before[id]
+		if items[l.newest].VersionKey <= l.key {
+			continue // no version newer than the latest held
+		}
+		if o := p.Results[l.newest].Object; o.Policy != l.policy {
+			out = append(out, Withdrawal{Added: o.Added, Provider: p.provider, ID: id, Policies: []int64{l.policy}})
+		}
+	}
+	return out
 }

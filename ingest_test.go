@@ -135,3 +135,54 @@ func TestCheckIngestItems(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestPlanWithdrawals checks which calls withdraw the latest version of the
+// provider's copy before them (finding 18 of issue 13).
+func TestIngestPlanWithdrawals(t *testing.T) {
+	const provider, other = 1, 2
+	held := map[string]map[string][]Object{
+		// provider's x: v1 under 5, v3 (latest) under 6; another provider's v9 under 9.
+		"x": {"v1": {{ID: "x", Provider: provider, Policy: 5}}, "v3": {{ID: "x", Provider: provider, Policy: 6}},
+			"v9": {{ID: "x", Provider: other, Policy: 9}}},
+		// only another provider holds y.
+		"y": {"v1": {{ID: "y", Provider: other, Policy: 9}}},
+		// provider's z has no timestamp: its one version has the key "".
+		"z": {"": {{ID: "z", Provider: provider, Policy: 5}}},
+	}
+	item := func(id, vkey, doc string) IngestItem {
+		return IngestItem{ID: id, Type: "indicator", Version: vkey, VersionKey: vkey, PolicyDoc: []byte(doc)}
+	}
+	policies := map[string]int64{"five": 5, "six": 6, "seven": 7}
+	x := func(p int64) Withdrawal { return Withdrawal{Provider: provider, ID: "x", Policies: []int64{p}} }
+	for _, tc := range []struct {
+		name  string
+		items []IngestItem
+		want  []Withdrawal
+	}{
+		{"a new version under the latest's policy", []IngestItem{item("x", "v4", "six")}, nil},
+		{"a new version under another policy", []IngestItem{item("x", "v4", "seven")}, []Withdrawal{x(6)}},
+		{"a new version under an older version's policy", []IngestItem{item("x", "v4", "five")}, []Withdrawal{x(6)}},
+		{"an older version under another policy", []IngestItem{item("x", "v2", "seven")}, nil},
+		{"a duplicate under another policy", []IngestItem{item("x", "v3", "seven")}, nil},
+		{"several, the newest under the latest's policy", []IngestItem{item("x", "v5", "six"), item("x", "v4", "seven")}, nil},
+		{"several, the newest under another policy", []IngestItem{item("x", "v4", "six"), item("x", "v5", "seven"), item("x", "v6", "five")}, []Withdrawal{x(6)}},
+		{"a first version of an id another provider holds", []IngestItem{item("y", "v2", "seven")}, nil},
+		{"a first version", []IngestItem{item("w", "v1", "seven")}, nil},
+		{"an object without a timestamp", []IngestItem{item("z", "", "seven")}, nil},
+		{"two ids", []IngestItem{item("z", "v1", "seven"), item("x", "v4", "five")},
+			[]Withdrawal{{Provider: provider, ID: "z", Policies: []int64{5}}, x(6)}},
+	} {
+		p := PlanIngest(provider, tc.items, held)
+		added := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+		p.Place(provider, tc.items, 10, added, policies)
+		got := p.Withdrawals(tc.items)
+		for i := range tc.want {
+			tc.want[i].Added = added
+		}
+		if !slices.EqualFunc(got, tc.want, func(a, b Withdrawal) bool {
+			return a.Provider == b.Provider && a.ID == b.ID && slices.Equal(a.Policies, b.Policies) && !a.Deleted && a.Added.Equal(b.Added)
+		}) {
+			t.Errorf("%s: withdrawals %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}

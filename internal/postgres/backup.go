@@ -28,8 +28,11 @@ var backupTables = []string{
 var backupSingletons = []string{"hub", "ingest_state", "audit_state", "meta"}
 
 // derivedTables are tables a backup leaves out because they hold nothing a restore
-// needs: id_locks only has rows to lock, made on demand.
-var derivedTables = []string{"id_locks"}
+// needs: id_locks only has rows to lock, made on demand. withdrawals are notices to peers
+// about the hub's past (see firebreak.WithdrawalStore): a restored hub starts a fresh
+// list, whose seqs follow the clock (see recordWithdrawals), so that peers' cursors into
+// the old list do not hide the new one.
+var derivedTables = []string{"id_locks", "withdrawals"}
 
 // backupMetaKeys are the keys of meta: the schema version (this binary's) and the epoch.
 var backupMetaKeys = []string{"schema_version", "epoch"}
@@ -459,6 +462,7 @@ func checkEmpty(ctx context.Context, tx pgx.Tx) error {
 	err := tx.QueryRow(ctx, `SELECT (SELECT last_seq <> 0 OR max_added <> 0 FROM ingest_state WHERE id = 1)
 		OR (SELECT last_value <> 0 FROM ingest_seq) OR (SELECT last_value <> 0 FROM ingest_added)
 		OR (SELECT last_seq <> 0 FROM audit_state WHERE id = 1)
+		OR EXISTS (SELECT 1 FROM withdrawals)
 		OR (SELECT value <> 0 FROM meta WHERE key = 'epoch')
 		OR (SELECT name <> '' OR country <> '' OR operator_id IS NOT NULL FROM hub WHERE id = 1)`).Scan(&used)
 	if err != nil {

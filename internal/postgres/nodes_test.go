@@ -369,7 +369,7 @@ func TestNodesReadBelowIngestsInFlight(t *testing.T) {
 	}
 	defer tx.Rollback(ctx)
 	clock.Advance(time.Microsecond)
-	early, err := a.ingest(ctx, tx, orgs[0], batch(100))
+	early, _, err := a.ingest(ctx, tx, orgs[0], batch(100))
 	if err != nil {
 		t.Fatalf("ingest in flight: %v", err)
 	}
@@ -574,5 +574,82 @@ func TestReserveLetsGoWhenCanceled(t *testing.T) {
 	}
 	if !free {
 		t.Error("the reservation's short lock is still held after it was canceled")
+	}
+}
+
+// TestNodesWithdrawalsInOrder records withdrawals through both nodes at once (new
+// versions under another policy, and deletes) while a reader on node B pages through
+// them after the last seq it has seen, as a peer does: every withdrawal is recorded once,
+// with its own seq, and the reader sees each of them, in order, none skipped.
+func TestNodesWithdrawalsInOrder(t *testing.T) {
+	a, b, orgs, clock := twoNodes(t, "p", "q", "r", "s")
+	ctx := t.Context()
+	const rounds = 15
+	errs := make(chan error, len(orgs))
+	var wg sync.WaitGroup
+	for n, node := range []*Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				x := id("indicator", n*1000+r)
+				clock.Advance(time.Microsecond)
+				if _, err := node.Ingest(ctx, orgs[n], []firebreak.IngestItem{storetest.Item(x, ts(1), "2.1", "green")}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := node.Ingest(ctx, orgs[n], []firebreak.IngestItem{storetest.Item(x, ts(2), "2.1", "red")}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := node.Delete(ctx, orgs[n], x, firebreak.VersionFilter{}, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	var seen []firebreak.Withdrawal
+	var after int64
+	read := func() {
+		ws, err := b.Withdrawals(ctx, after, 3)
+		if err != nil {
+			t.Fatalf("Withdrawals: %v", err)
+		}
+		for _, w := range ws {
+			if w.Seq <= after {
+				t.Fatalf("withdrawal seq %d after %d", w.Seq, after)
+			}
+			after = w.Seq
+		}
+		seen = append(seen, ws...)
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			read()
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a writer failed: %v", err)
+	}
+	for n := -1; n != len(seen); {
+		n = len(seen)
+		read()
+	}
+	all, err := a.Withdrawals(ctx, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(orgs)*rounds*2 {
+		t.Errorf("%d withdrawals recorded, want %d", len(all), len(orgs)*rounds*2)
+	}
+	if !slices.EqualFunc(seen, all, func(x, y firebreak.Withdrawal) bool { return x.Seq == y.Seq && x.ID == y.ID }) {
+		t.Errorf("the reader saw %d withdrawals of the %d recorded: it skipped some", len(seen), len(all))
 	}
 }

@@ -26,8 +26,10 @@ const defaultLimit = firebreak.DefaultPageLimit
 // COPY into the connection's staging table; then the call locks its ids (id_locks)
 // until commit (two calls with an id in common take turns, in id
 // order; calls with none do not wait for each other), looks up the versions held,
-// reserves its seqs and date added (ingest_reserve), takes any new policy ids, inserts
-// and commits. Readers never pass a reservation still in flight (see ingest_horizon).
+// reserves its seqs and date added (ingest_reserve), takes any new policy ids, inserts,
+// appends the audit entries, records the withdrawals it makes (see
+// IngestPlan.Withdrawals) and commits. Readers never pass a reservation still in flight
+// (see ingest_horizon).
 func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
 	if err := firebreak.CheckIngestItems(items); err != nil {
 		return nil, err
@@ -43,13 +45,21 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 		return nil, mapErr(err, "cannot store objects")
 	}
 	defer tx.Rollback(ctx)
-	results, err := s.ingest(ctx, tx, provider, items)
+	results, withdrawn, err := s.ingest(ctx, tx, provider, items)
 	if err != nil {
 		return nil, err
 	}
 	// The record of the submission commits with it or not at all.
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
 		return nil, err
+	}
+	// A copy whose new latest version has another policy than the latest before
+	// withdraws that one: peers must hear of it (see firebreak.WithdrawalStore). Last, as
+	// its lock must be (see recordWithdrawals).
+	if len(withdrawn) > 0 {
+		if err := recordWithdrawals(ctx, tx, withdrawn); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, mapErr(err, "cannot store objects")
@@ -69,48 +79,50 @@ func (s *Store) reserve(ctx context.Context, tx pgx.Tx, n int) (first int64, add
 	return first, time.UnixMicro(us).UTC(), nil
 }
 
-func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, error) {
+// ingest stores items inside tx and returns their results and the withdrawals they make,
+// which the caller records (see recordWithdrawals for why not here).
+func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []firebreak.IngestItem) ([]firebreak.IngestResult, []firebreak.Withdrawal, error) {
 	if len(items) == 0 {
-		return []firebreak.IngestResult{}, nil
+		return []firebreak.IngestResult{}, nil, nil
 	}
 	// Organisations are never deleted, so checking the provider here, once, is as good
 	// as a foreign key on every row.
 	var known bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)`, provider).Scan(&known); err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		return nil, nil, mapErr(err, "cannot store objects")
 	}
 	if !known {
-		return nil, firebreak.Errorf(firebreak.EINVALID, "the provider does not exist")
+		return nil, nil, firebreak.Errorf(firebreak.EINVALID, "the provider does not exist")
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pg_temp", "fb_stage"},
 		[]string{"i", "idh", "expires", "id", "type", "spec_version", "vkey", "raw"}, &stageRows{items: items}); err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		return nil, nil, mapErr(err, "cannot store objects")
 	}
 	// With its ids locked, the call sees every version of them committed before, and no
 	// other call stores any until this one ends.
 	if _, err := tx.Exec(ctx, `INSERT INTO id_locks (idh) SELECT DISTINCT idh FROM pg_temp.fb_stage ORDER BY idh
 		ON CONFLICT (idh) DO UPDATE SET idh = excluded.idh WHERE false`); err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		return nil, nil, mapErr(err, "cannot store objects")
 	}
 	held, err := heldVersions(ctx, tx, items)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plan := firebreak.PlanIngest(provider, items, held)
 	fresh := plan.Fresh
 	if len(fresh) == 0 {
-		return plan.Results, nil
+		return plan.Results, nil, nil
 	}
 	// Only the policies of versions actually stored are kept. They are taken before the
 	// reservation: a new policy may wait for another ingest's policy lock, and readers
 	// wait for every reservation in flight.
 	policies, err := policyIDs(ctx, tx, provider, items, fresh)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	first, addedTime, err := s.reserve(ctx, tx, len(fresh))
 	if err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		return nil, nil, mapErr(err, "cannot store objects")
 	}
 	plan.Place(provider, items, first, addedTime, policies)
 	results := plan.Results
@@ -133,12 +145,12 @@ func (s *Store) ingest(ctx context.Context, tx pgx.Tx, provider int64, items []f
 		FROM unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[]) AS u (i, seq, policy, version)
 		JOIN pg_temp.fb_stage s ON s.i = u.i
 		ORDER BY u.seq`, addedTime.UnixMicro(), provider, idx, seqs, pols, vers, nonNil(plan.Marks())); err != nil {
-		return nil, mapErr(err, "cannot store objects")
+		return nil, nil, mapErr(err, "cannot store objects")
 	}
 	if err := insertExtras(ctx, tx, items, results, fresh); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return results, nil
+	return results, plan.Withdrawals(items), nil
 }
 
 // insertExtras stores, for the versions just stored, the variants other readers receive
@@ -590,7 +602,8 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 // Delete removes the versions of id that provider provided and that match versions and
 // specVersions (a zero VersionFilter means every version), and returns how many it
 // removed. First and last are decided among the provider's versions that pass
-// specVersions.
+// specVersions. When it removes any, it records their withdrawal in the same
+// transaction.
 func (s *Store) Delete(ctx context.Context, provider int64, id string, versions firebreak.VersionFilter, specVersions []string, audit ...[]byte) (int, error) {
 	if versions.IsZero() {
 		versions.All = true
@@ -605,21 +618,29 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	q.b.WriteString(" AND ")
 	q.visible("o", vis, specVersions)
 	q.versions(versions, vis, specVersions, false)
-	q.b.WriteString(") RETURNING seq), v AS (DELETE FROM variants WHERE seq IN (SELECT seq FROM gone))," +
-		" r AS (DELETE FROM review WHERE seq IN (SELECT seq FROM gone)) SELECT count(*) FROM gone")
+	q.b.WriteString(") RETURNING seq, policy), v AS (DELETE FROM variants WHERE seq IN (SELECT seq FROM gone))," +
+		" r AS (DELETE FROM review WHERE seq IN (SELECT seq FROM gone))" +
+		" SELECT count(*), coalesce(array_agg(DISTINCT policy ORDER BY policy), '{}') FROM gone")
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	defer tx.Rollback(ctx)
 	var n int64
-	if err := tx.QueryRow(ctx, q.b.String(), q.args...).Scan(&n); err != nil {
+	var policies []int64
+	if err := tx.QueryRow(ctx, q.b.String(), q.args...).Scan(&n, &policies); err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
 	if n == 0 {
 		return 0, nil // nothing happened, nothing to record
 	}
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
+		return 0, err
+	}
+	// Peers that received the versions must remove them too. Last, as its lock must be
+	// (see recordWithdrawals).
+	w := firebreak.Withdrawal{Added: s.clock.Now(), Provider: provider, ID: id, Policies: policies, Deleted: true}
+	if err := recordWithdrawals(ctx, tx, []firebreak.Withdrawal{w}); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(ctx); err != nil {

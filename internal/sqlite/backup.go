@@ -27,6 +27,12 @@ var backupTables = []string{
 // backupSingletons are the tables of one row that a backup reads and a restore updates.
 var backupSingletons = []string{"hub", "ingest_state", "meta"}
 
+// uncarriedTables are tables a backup leaves out on purpose. withdrawals are notices to
+// peers about the hub's past (see firebreak.WithdrawalStore): a restored hub starts a
+// fresh list, whose seqs follow the clock (see recordWithdrawals), so that peers' cursors
+// into the old list do not hide the new one.
+var uncarriedTables = []string{"withdrawals"}
+
 // backupMetaKeys are the keys of meta: the schema version (this binary's), the epoch and
 // the hub's secret (in the backup).
 var backupMetaKeys = []string{"schema_version", "epoch", "hub_secret"}
@@ -58,7 +64,7 @@ func checkCovered(ctx context.Context, q interface {
 		return mapErr(err, "cannot back up the store")
 	}
 	for _, t := range tables {
-		if !slices.Contains(backupTables, t) && !slices.Contains(backupSingletons, t) {
+		if !slices.Contains(backupTables, t) && !slices.Contains(backupSingletons, t) && !slices.Contains(uncarriedTables, t) {
 			return firebreak.Errorf(firebreak.EINTERNAL, "cannot back up the store: this firebreak does not know its table %q", t)
 		}
 	}
@@ -365,6 +371,7 @@ func checkEmpty(ctx context.Context, tx *sql.Tx) error {
 	}
 	var used bool
 	err := tx.QueryRowContext(ctx, `SELECT (SELECT last_seq <> 0 OR max_added <> 0 FROM ingest_state WHERE id = 1)
+		OR EXISTS (SELECT 1 FROM withdrawals)
 		OR (SELECT value <> 0 FROM meta WHERE key = 'epoch')
 		OR (SELECT name <> '' OR country <> '' OR operator_id IS NOT NULL FROM hub WHERE id = 1)`).Scan(&used)
 	if err != nil {

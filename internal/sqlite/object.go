@@ -34,8 +34,9 @@ func idHash(id string) int64 {
 // same call), else Stored, whatever other providers hold (see PlanIngest). All
 // versions stored by one call share one date added: the clock at the time of the
 // transaction, but never earlier than any date added before, so that dates added never
-// go back even when the clock does. The transaction is synced to disk before Ingest
-// returns.
+// go back even when the clock does. The withdrawals the call makes (see
+// IngestPlan.Withdrawals) are recorded in the same transaction, which is synced to disk
+// before Ingest returns.
 func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.IngestItem, audit ...[]byte) ([]firebreak.IngestResult, error) {
 	if err := firebreak.CheckIngestItems(items); err != nil {
 		return nil, err
@@ -87,6 +88,11 @@ func (s *Store) Ingest(ctx context.Context, provider int64, items []firebreak.In
 			return nil, mapErr(err, "cannot store objects")
 		}
 		if err := insertExtras(ctx, tx, items, plan.Results, fresh); err != nil {
+			return nil, err
+		}
+		// A copy whose new latest version has another policy than the latest before
+		// withdraws that one: peers must hear of it (see firebreak.WithdrawalStore).
+		if err := recordWithdrawals(ctx, tx, plan.Withdrawals(items)); err != nil {
 			return nil, err
 		}
 	}
@@ -486,14 +492,15 @@ func (s *Store) Objects(ctx context.Context, vis firebreak.Visibility, f firebre
 // Delete removes the versions of id that provider provided and that match versions and
 // specVersions (a zero VersionFilter means every version), and returns how many it
 // removed. First and last are decided among the provider's versions that pass
-// specVersions.
+// specVersions. When it removes any, it records their withdrawal in the same
+// transaction.
 func (s *Store) Delete(ctx context.Context, provider int64, id string, versions firebreak.VersionFilter, specVersions []string, audit ...[]byte) (int, error) {
 	if versions.IsZero() {
 		versions.All = true
 	}
 	vis := firebreak.Visibility{All: true, Provider: provider}
 	var q objectQuery
-	q.b.WriteString("SELECT o.seq FROM objects o WHERE o.idh = ")
+	q.b.WriteString("SELECT o.seq, o.policy FROM objects o WHERE o.idh = ")
 	q.b.WriteString(q.arg(idHash(id)))
 	q.b.WriteString(" AND o.id = ")
 	q.b.WriteString(q.arg(id))
@@ -509,14 +516,14 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 	if err != nil {
 		return 0, mapErr(err, "cannot delete the object")
 	}
-	var seqs []int64
+	var seqs, policies []int64
 	for rows.Next() {
-		var seq int64
-		if err := rows.Scan(&seq); err != nil {
+		var seq, policy int64
+		if err := rows.Scan(&seq, &policy); err != nil {
 			rows.Close()
 			return 0, mapErr(err, "cannot delete the object")
 		}
-		seqs = append(seqs, seq)
+		seqs, policies = append(seqs, seq), append(policies, policy)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -533,6 +540,11 @@ func (s *Store) Delete(ctx context.Context, provider int64, id string, versions 
 		return 0, nil // nothing happened, nothing to record
 	}
 	if _, err := appendAudit(ctx, tx, audit); err != nil {
+		return 0, err
+	}
+	// Peers that received the versions must remove them too.
+	w := firebreak.Withdrawal{Added: s.clock.Now(), Provider: provider, ID: id, Policies: distinctPolicies(policies), Deleted: true}
+	if err := recordWithdrawals(ctx, tx, []firebreak.Withdrawal{w}); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {

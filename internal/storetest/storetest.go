@@ -138,6 +138,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("Anonymity", func(t *testing.T) { RunAnonymity(t, o) })
 	t.Run("Federation", func(t *testing.T) { RunFederation(t, o) })
 	t.Run("Backup", func(t *testing.T) { RunBackup(t, o) })
+	t.Run("Withdrawals", func(t *testing.T) { RunWithdrawals(t, o) })
 }
 
 // fixture is one subtest's store, clock and helpers.
