@@ -161,23 +161,31 @@ const providerRef = `"identity--firebreak-provider"`
 // terms is the provider's (scrub.NewTerms of providerTerms), made once per submission.
 func anonymousVariant(raw []byte, org firebreak.Organization, identities map[string]bool, terms *scrub.Terms) []byte {
 	other := false
-	withRefs := stix.EditRefs(raw, func(key, id string) stix.RefEdit {
-		if !identities[id] && key != "where_sighted_refs" {
-			return stix.RefEdit{}
-		}
-		if key != "created_by_ref" && key != "where_sighted_refs" {
-			other = true
-		}
-		return stix.RefEdit{With: []byte(providerRef)}
-	})
 	out := raw
-	if other {
-		out = withRefs
+	if namesAny(raw, identities) {
+		withRefs := stix.EditRefs(raw, func(key, id string) stix.RefEdit {
+			if !identities[id] && key != "where_sighted_refs" {
+				return stix.RefEdit{}
+			}
+			if key != "created_by_ref" && key != "where_sighted_refs" {
+				other = true
+			}
+			return stix.RefEdit{With: []byte(providerRef)}
+		})
+		if other {
+			out = withRefs
+		}
 	}
 	// The provider's names and domains, in every string that is not a pattern, an
 	// observable value, an id, a reference or a timestamp, however they are written.
-	named, fs, err := terms.Object(out)
-	found := err == nil && len(fs) > 0
+	var named []byte
+	found := false
+	if terms.MayMatch(out) {
+		var fs []scrub.Finding
+		var err error
+		named, fs, err = terms.Object(out)
+		found = err == nil && len(fs) > 0
+	}
 	if found && len(org.Domains) > 0 {
 		var refs []struct {
 			URL string `json:"url"`
@@ -215,6 +223,17 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 		})
 	}
 	return out
+}
+
+// namesAny reports whether raw holds one of the ids, a quick test before a walk of its
+// references.
+func namesAny(raw []byte, ids map[string]bool) bool {
+	for id := range ids {
+		if id != "" && bytes.Contains(raw, []byte(id)) {
+			return true
+		}
+	}
+	return false
 }
 
 // pointsTo reports whether u is on one of domains (or a subdomain).
@@ -293,13 +312,24 @@ func pseudonymOf(key [32]byte, object string) string {
 // it with ps, the pseudonym as a JSON string: every reference the anonymous variant marked
 // with providerRef, or, in an object without a variant, created_by_ref and a sighting's
 // where_sighted_refs.
-func anonymise(raw, ps []byte) []byte {
+//
+// ps is called only when the object names someone: most objects name nobody, and the
+// pseudonym of each is a hash to compute.
+func anonymise(raw []byte, ps func() []byte) []byte {
 	if bytes.Contains(raw, []byte(providerRef)) {
-		return bytes.ReplaceAll(raw, []byte(providerRef), ps)
+		return bytes.ReplaceAll(raw, []byte(providerRef), ps())
 	}
-	out, _ := stix.ReplaceMember(raw, "created_by_ref", ps)
-	if bytes.Contains(out, []byte(`"where_sighted_refs"`)) {
-		out, _ = stix.ReplaceMember(out, "where_sighted_refs", []byte("["+string(ps)+"]"))
+	creator, sighter := bytes.Contains(raw, []byte(`"created_by_ref"`)), bytes.Contains(raw, []byte(`"where_sighted_refs"`))
+	if !creator && !sighter {
+		return raw
+	}
+	p := ps()
+	out := raw
+	if creator {
+		out, _ = stix.ReplaceMember(out, "created_by_ref", p)
+	}
+	if sighter {
+		out, _ = stix.ReplaceMember(out, "where_sighted_refs", []byte("["+string(p)+"]"))
 	}
 	return out
 }

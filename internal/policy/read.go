@@ -154,7 +154,7 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 			// read on the record.
 			pr.grantedReads = append(pr.grantedReads, o.ID)
 			if o.Raw != nil && !named {
-				o.Raw = anonymise(o.Raw, pr.ps.of(o.Provider, o.ID, dec.Linkable))
+				o.Raw = anonymise(o.Raw, pr.pseudonymFor(o, dec.Linkable))
 			}
 			continue
 		}
@@ -177,9 +177,7 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 			o.Raw = audienceFor(o.Raw, r, d.hub)
 		}
 		if !dec.NameProvider && !named {
-			ps := pr.ps.of(o.Provider, o.ID, dec.Linkable)
-			pr.pseudonym[string(ps[1:len(ps)-1])] = true
-			o.Raw = anonymise(o.Raw, ps)
+			o.Raw = anonymise(o.Raw, pr.pseudonymFor(o, dec.Linkable))
 		}
 		if r.Peer != nil {
 			o.Raw = stampProvenance(o.Raw, d.hub, r.Peer)
@@ -187,6 +185,16 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 		edit[i] = true
 	}
 	return pr.filterRefs(ctx, objs, edit)
+}
+
+// pseudonymFor returns the maker of o's pseudonym for the reader, as a JSON string; the
+// pseudonyms made are remembered, so that reference filtering leaves them alone.
+func (pr *presenter) pseudonymFor(o *firebreak.Object, linkable bool) func() []byte {
+	return func() []byte {
+		ps := pr.ps.of(o.Provider, o.ID, linkable)
+		pr.pseudonym[string(ps[1:len(ps)-1])] = true
+		return ps
+	}
 }
 
 // flush records the restricted and granted reads the presenter saw.

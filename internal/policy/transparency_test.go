@@ -266,7 +266,18 @@ func TestRiskyDisclosureUnknownOrganisation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				lists[i] = normal(after[len(before):], name)
+				// What the ask added to the list (which is not in the order of asking).
+				had := map[string]bool{}
+				for _, v := range before {
+					had[v.ID] = true
+				}
+				var added []policy.DisclosureView
+				for _, v := range after {
+					if !had[v.ID] {
+						added = append(added, v)
+					}
+				}
+				lists[i] = normal(added, name)
 			}
 			if replies[0] != replies[1] {
 				t.Errorf("asking an organisation that exists answers\n%s\nand one that does not\n%s", replies[0], replies[1])

@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"strconv"
@@ -24,6 +25,10 @@ import (
 // them.
 type Terms struct {
 	terms []term
+	// squashed are the terms as MayMatch looks for them; unicode is set when one has
+	// letters beyond ASCII.
+	squashed [][]byte
+	unicode  bool
 }
 
 // term is one compiled term.
@@ -65,8 +70,49 @@ func NewTerms(terms []string) *Terms {
 		}
 		seen[key] = true
 		t.terms = append(t.terms, c)
+		sq := squash(nil, []byte(strings.TrimSpace(raw)))
+		for _, b := range sq {
+			if b >= utf8.RuneSelf {
+				t.unicode = true // case folding beyond ASCII: MayMatch cannot tell
+			}
+		}
+		t.squashed = append(t.squashed, sq)
 	}
 	return t
+}
+
+// MayMatch reports whether raw may hold one of the terms: a quick test on the object's
+// letters and digits alone, lower-cased, that spares most objects (those that do not
+// name the provider) the walk of Object. It errs only on the side of yes: for terms with
+// letters beyond ASCII, and for text with JSON escapes, it always says yes.
+func (t *Terms) MayMatch(raw []byte) bool {
+	if len(t.terms) == 0 {
+		return false
+	}
+	if t.unicode || bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	sq := squash(make([]byte, 0, len(raw)), raw)
+	for _, s := range t.squashed {
+		if bytes.Contains(sq, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// squash appends to dst the ASCII letters and digits of b lower-cased, and its other
+// bytes above ASCII as they are: what is left of a term whatever separates its words.
+func squash(dst, b []byte) []byte {
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c >= utf8.RuneSelf:
+			dst = append(dst, c)
+		case 'A' <= c && c <= 'Z':
+			dst = append(dst, c+'a'-'A')
+		}
+	}
+	return dst
 }
 
 func compileTerm(raw string) (term, bool) {

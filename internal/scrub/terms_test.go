@@ -222,6 +222,9 @@ func FuzzTermsObject(f *testing.F) {
 		if len(fs) == 0 && !bytes.Equal(out, in) {
 			t.Fatalf("Object(%s) changed it without findings: %s", in, out)
 		}
+		if len(fs) > 0 && !tr.MayMatch(in) {
+			t.Fatalf("MayMatch(%s) with %q, %q is false, but Object found %v", in, t1, t2, fs)
+		}
 		if got, want := bareSkeleton(out), bareSkeleton(in); got != want {
 			t.Fatalf("Object(%s) = %s changed bytes outside strings:\n%s\n%s", in, out, got, want)
 		}

@@ -171,6 +171,11 @@ func MayHaveRefs(raw []byte) bool {
 			return false
 		}
 		j += i
+		i = j + 4
+		// Only a key that ends there ("_ref" or "_refs"), not external_references.
+		if end := j + 4; !(end < len(raw) && raw[end] == '"' || end+1 < len(raw) && raw[end] == 's' && raw[end+1] == '"') {
+			continue
+		}
 		k := j
 		for k > 0 && raw[k-1] != '"' {
 			k--
@@ -179,6 +184,5 @@ func MayHaveRefs(raw []byte) bool {
 		if key != "created_by" && key != "object_marking" && key != "marking" {
 			return true
 		}
-		i = j + 4
 	}
 }
