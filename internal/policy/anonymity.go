@@ -225,6 +225,36 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 	return out
 }
 
+// refKeys tells which reference keys raw has: created_by_ref, where_sighted_refs, or
+// another but the marking references. It reads the keys that end in "_ref" or "_refs",
+// one pass over raw.
+func refKeys(raw []byte) (creator, sighter, other bool) {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(`_ref`))
+		if j < 0 {
+			return creator, sighter, other
+		}
+		j += i
+		i = j + 4
+		if end := j + 4; !(end < len(raw) && raw[end] == '"' || end+1 < len(raw) && raw[end] == 's' && raw[end+1] == '"') {
+			continue
+		}
+		k := j
+		for k > 0 && raw[k-1] != '"' {
+			k--
+		}
+		switch string(raw[k:j]) {
+		case "created_by":
+			creator = true
+		case "where_sighted":
+			sighter = true
+		case "object_marking", "marking":
+		default:
+			other = true
+		}
+	}
+}
+
 // namesAny reports whether raw holds one of the ids, a quick test before a walk of its
 // references.
 func namesAny(raw []byte, ids map[string]bool) bool {
@@ -316,10 +346,13 @@ func pseudonymOf(key [32]byte, object string) string {
 // ps is called only when the object names someone: most objects name nobody, and the
 // pseudonym of each is a hash to compute.
 func anonymise(raw []byte, ps func() []byte) []byte {
+	creator, sighter, other := refKeys(raw)
+	if !creator && !sighter && !other {
+		return raw // names nobody: most objects, told in one pass
+	}
 	if bytes.Contains(raw, []byte(providerRef)) {
 		return bytes.ReplaceAll(raw, []byte(providerRef), ps())
 	}
-	creator, sighter := bytes.Contains(raw, []byte(`"created_by_ref"`)), bytes.Contains(raw, []byte(`"where_sighted_refs"`))
 	if !creator && !sighter {
 		return raw
 	}
