@@ -245,6 +245,12 @@ func TestLeakClassAnswersFromTheCallersView(t *testing.T) {
 			b.ReadFrom(resp.Body)
 			return regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).ReplaceAllString(b.String(), "ID")
 		}
+		// A pending member gets no preview: it would hand it the member directory.
+		resp := do(t, "POST", h.URL+"/v1/preview", "Bearer "+leakReaders["Gamma Grid"], map[string]string{"Content-Type": "application/json"},
+			strings.NewReader(leakIndicator(12, "", stix.TLPGreenID)))
+		if resp.StatusCode != 403 {
+			t.Errorf("a pending member's preview: %d, want 403", resp.StatusCode)
+		}
 		a := leakIndicator(10, `,"description":"call Zoltan Kertesz"`, stix.TLPGreenID, hidden)
 		b := leakIndicator(11, `,"description":"call Xaver Quilleran"`, stix.TLPGreenID, absent)
 		if pa, pb := preview(a), preview(b); pa != pb {
@@ -411,6 +417,9 @@ func TestLeakClassFederation(t *testing.T) {
 	usd = strings.Replace(usd, `"peers": [`, `"circles": [{"name": "us-energy", "members": ["Acme Energy", "Beta Bank"]}], "peers": [`, 1)
 	us := startHubWith(t, usd, noFed)
 	th := &threeHubs{us: us, ca: ca, mx: mx, engine: federation.New(federation.Options{Store: us.hub.store, Guard: us.hub.guard, PageSize: 50})}
+	// Finding 17: CA's Beta Bank squats the id of the US marking before it arrives,
+	// with an audience of itself.
+	submitAs(t, ca, tokCAMaple, policyMark(uuidN(9050), `,"audience":{"organizations":["Beta Bank"]}`))
 
 	var who struct {
 		IdentityID string `json:"identity_id"`
@@ -458,14 +467,16 @@ func TestLeakClassFederation(t *testing.T) {
 			t.Errorf("%s crossed a border", id)
 		}
 	}
-	// The marking that crossed names no US member and no bare US circle.
-	caOp := ca.client(t, tokCAOp)
+	// The marking that crossed (the US hub's copy at CA, beside the squatter's) names no
+	// US member and no bare US circle.
+	usAtCA := ca.client(t, tokUSatCA)
 	for _, id := range []string{"marking-definition--" + uuidN(9050), "marking-definition--" + uuidN(9051)} {
-		raw := read(caOp, collectionID(t, caOp, "shared"), id)
-		if bytes.Contains(raw, []byte(`"Beta Bank"`)) || bytes.Contains(raw, []byte(`"us-energy"`)) {
-			t.Errorf("the marking crossed with local names: %s", raw)
+		raw := read(usAtCA, collectionID(t, usAtCA, "mine"), id)
+		if raw == nil || bytes.Contains(raw, []byte(`"Beta Bank"`)) || bytes.Contains(raw, []byte(`"us-energy"`)) {
+			t.Errorf("the marking crossed with local names, or not at all: %s", raw)
 		}
 	}
+	caOp := ca.client(t, tokCAOp)
 	// Findings 19, 20: the provider's identity crosses nowhere, and what CA received as
 	// pseudonyms links nothing there.
 	for _, h := range []*testHub{ca, mx} {

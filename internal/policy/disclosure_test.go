@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -335,5 +336,33 @@ func TestTransparencyWritesNothing(t *testing.T) {
 	}
 	if head, _ := h.store.AuditHead(context.Background()); head.Seq != before.Seq+1 {
 		t.Errorf("the sweep appended %d audit entries, want 1", head.Seq-before.Seq)
+	}
+}
+
+// TestGrantKeepsGranularMarkings: a disclosure grant covers the object, not the
+// properties its provider marked stricter (issue 13, risky items): the grantee gets the
+// object without them.
+func TestGrantKeepsGranularMarkings(t *testing.T) {
+	h := newHub(t)
+	co, dept := h.as("co-token-0123456789"), h.as("dept-token-0123456789")
+	id := "indicator--00000000-0000-4000-8000-000000000031"
+	obj := `{"type":"indicator","spec_version":"2.1","id":"` + id + `","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","description":"the informant's notes","pattern":"[ipv4-addr:value = '192.0.2.31']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z",` +
+		`"object_marking_refs":["` + stix.TLPAmberID + `","marking-definition--00000000-0000-4000-8000-0000000000c1"],"granular_markings":[{"marking_ref":"` + stix.TLPRedID + `","selectors":["description"]}]}`
+	if st, err := h.guard.Submit(co, firebreak.AliasInbox, []json.RawMessage{json.RawMessage(restrictiveMark), json.RawMessage(obj)}); err != nil || len(st.Failures) != 0 {
+		t.Fatalf("submit: %+v %v", st, err)
+	}
+	reqs, err := h.guard.RequestDisclosure(dept, policy.DisclosureAsk{Kind: firebreak.DisclosureObjects, Provider: "Company", Objects: []string{id}, Purpose: "inquiry"})
+	if err != nil || len(reqs) != 1 {
+		t.Fatal(reqs, err)
+	}
+	if _, err := h.guard.DecideDisclosure(co, reqs[0].ID, policy.DisclosureDecision{Grant: true, Objects: []string{id}, Purpose: "inquiry", Expires: h.clock.Now().Add(time.Hour).Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := h.guard.Objects(dept, firebreak.AliasShared, firebreak.ObjectFilter{IDs: []string{id}})
+	if err != nil || len(page.Objects) != 1 {
+		t.Fatalf("under the grant: %v %v", page.Objects, err)
+	}
+	if bytes.Contains(page.Objects[0].Raw, []byte("informant")) || bytes.Contains(page.Objects[0].Raw, []byte("granular_markings")) {
+		t.Errorf("the grantee gets the property marked red: %s", page.Objects[0].Raw)
 	}
 }

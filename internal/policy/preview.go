@@ -47,6 +47,11 @@ func (g *Guard) Preview(ctx context.Context, collection string, drafts [][]byte)
 	if !c.CanWrite {
 		return nil, firebreak.Errorf(firebreak.EFORBIDDEN, "collection %q cannot be written", c.Alias)
 	}
+	if p.Org.Status != firebreak.OrgVetted {
+		// The preview names members, circles and peers, and tells which are law
+		// enforcement or foreign: the directory is for vetted members only.
+		return nil, firebreak.Errorf(firebreak.EFORBIDDEN, "the preview of recipients is for vetted members; your organisation is %s", p.Org.Status)
+	}
 	peers, err := g.store.Peers(ctx)
 	if err != nil {
 		return nil, err

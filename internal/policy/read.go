@@ -153,6 +153,11 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 			// granted, the provider unnamed unless an identity grant names it, and the
 			// read on the record.
 			pr.grantedReads = append(pr.grantedReads, o.ID)
+			if o.Raw != nil {
+				// A grant covers the object, not the properties its provider marked
+				// stricter: those stay with the readers their own level admits.
+				o.Raw = stix.Redact(o.Raw, pr.granularBeyond(o))
+			}
 			if o.Raw != nil && !named {
 				o.Raw = anonymise(o.Raw, pr.pseudonymFor(o, dec.Linkable))
 			}
@@ -185,6 +190,21 @@ func (pr *presenter) present(ctx context.Context, objs []firebreak.Object) ([]fi
 		edit[i] = true
 	}
 	return pr.filterRefs(ctx, objs, edit)
+}
+
+// granularBeyond returns the selectors of o's granular markings that the reader may not
+// see by their own level.
+func (pr *presenter) granularBeyond(o *firebreak.Object) []string {
+	pr.g.mu.Lock()
+	pi := pr.g.policies[o.Policy]
+	pr.g.mu.Unlock()
+	var out []string
+	for _, rule := range pi.doc.Granular {
+		if !memberMay(pr.r, pr.d.provider(pi.provider), pi.doc, rule.TLP) {
+			out = append(out, rule.Selectors...)
+		}
+	}
+	return out
 }
 
 // pseudonymFor returns the maker of o's pseudonym for the reader, as a JSON string; the
