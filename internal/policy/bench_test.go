@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +99,35 @@ func BenchmarkGuardPage(b *testing.B) {
 		after = page.Next
 		if !page.More {
 			after = firebreak.Cursor{}
+		}
+	}
+}
+
+// BenchmarkGuardImportMarked is BenchmarkGuardImport with each indicator under one of
+// the provider's policy markings, stored before: every batch resolves them.
+func BenchmarkGuardImportMarked(b *testing.B) {
+	g, provider, _ := benchGuard(b)
+	r := rand.New(rand.NewPCG(1, 2))
+	mark := func(i int) string {
+		return fmt.Sprintf("marking-definition--0000000a-0000-4000-8000-%012d", i)
+	}
+	var defs []json.RawMessage
+	for i := 0; i < 4; i++ {
+		defs = append(defs, json.RawMessage(`{"type":"marking-definition","spec_version":"2.1","id":"`+mark(i)+`","created":"2026-01-01T00:00:00.000Z","extensions":{"`+stix.PolicyExtensionID+`":{"extension_type":"property-extension","caveats":["no-foreign"]}}}`))
+	}
+	if _, err := g.Import(provider, firebreak.AliasInbox, defs); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		batch := benchIndicators(r, 1000)
+		for i, raw := range batch {
+			batch[i] = json.RawMessage(strings.Replace(string(raw), `"object_marking_refs":[`, `"object_marking_refs":["`+mark(i%4)+`",`, 1))
+		}
+		b.StartTimer()
+		if _, err := g.Import(provider, firebreak.AliasInbox, batch); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

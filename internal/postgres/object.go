@@ -444,7 +444,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
 			if eachCopy {
-				q.b.WriteString("n.provider = o.provider AND ")
+				// provider + 0 keeps the provider index out of the probe, which must stay
+				// a lookup by id hash whatever the statistics say.
+				q.b.WriteString("n.provider + 0 = o.provider AND ")
 			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(" OFFSET 0)")

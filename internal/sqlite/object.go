@@ -338,7 +338,9 @@ func (q *objectQuery) versions(v firebreak.VersionFilter, vis firebreak.Visibili
 			fmt.Fprintf(&q.b, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.idh = o.idh AND n.seq <> o.seq"+
 				" AND n.id = o.id AND n.vkey %s o.vkey AND ", cmp)
 			if eachCopy {
-				q.b.WriteString("n.provider = o.provider AND ")
+				// The unary + keeps objects_provider out: without statistics SQLite would
+				// walk every version of the provider for each row instead of the id's.
+				q.b.WriteString("+n.provider = o.provider AND ")
 			}
 			q.visible("n", vis, specs)
 			q.b.WriteString(")")

@@ -87,6 +87,16 @@ func TestPageQueryPlans(t *testing.T) {
 		}
 		t.Logf("%s:\n  %s", c.name, strings.Join(plan, "\n  "))
 	}
+	// Every copy, first or last by provider (the guard's marking look-up): the probe is by
+	// id hash, never a walk of the provider's versions (which SQLite picks without
+	// statistics unless kept out).
+	for _, v := range []firebreak.VersionFilter{{First: true}, {}} {
+		plan := queryPlan(t, s, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{"marking-definition--1"},
+			Types: []string{"marking-definition"}, Versions: v, EveryCopy: true})
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "SEARCH n USING INDEX objects_idh") || strings.Contains(text, "objects_provider") {
+			t.Errorf("every copy, %+v: the version probe does not seek the id hash:\n%s", v, text)
+		}
+	}
 	// Looking versions up by id uses the id-hash index; a small sort of the matches is
 	// fine there.
 	plan := queryPlan(t, s, policies, firebreak.ObjectFilter{IDs: []string{"indicator--1"}})
