@@ -176,8 +176,14 @@ func named(r Reader, d Doc) bool {
 // provider's own country, not those of other countries. A peer learns it only when its
 // agreement allows attribution and the provider allows it to everyone.
 func mayName(r Reader, p Provider, d Doc) bool {
+	if d.Hop != nil && d.Hop.NoAttribution {
+		// An agreement on the way here kept the provider unnamed: what came in its place
+		// (a pseudonym) names nobody, and is anonymised again like any provider's
+		// identity, per reader and object.
+		return false
+	}
 	if r.Peer != nil {
-		return r.Peer.Attribution && d.Attribution == AttributionEveryone && (d.Hop == nil || !d.Hop.NoAttribution)
+		return r.Peer.Attribution && d.Attribution == AttributionEveryone
 	}
 	switch d.Attribution {
 	case AttributionEveryone:

@@ -152,6 +152,9 @@ func TestLeakHopCapsBindLaterHops(t *testing.T) {
 	if dec := Decide(r, from, d); !dec.Visible || dec.NameProvider {
 		t.Errorf("an agreement on the way forbade attribution: %+v", dec)
 	}
+	if dec := Decide(reader(orgCA), from, d); !dec.Visible || dec.NameProvider {
+		t.Errorf("a member of the receiving hub learns a provider an agreement kept unnamed: %+v", dec)
+	}
 	d.Hop = &HopCaps{MaxTLP: firebreak.TLPClear}
 	if dec := Decide(r, from, d); dec.Visible {
 		t.Errorf("an agreement on the way allowed only clear: %+v", dec)
