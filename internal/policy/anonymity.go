@@ -226,33 +226,21 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 }
 
 // refKeys tells which reference keys raw has: created_by_ref, where_sighted_refs, or
-// another but the marking references. It reads the keys that end in "_ref" or "_refs",
-// one pass over raw.
+// another but the marking references.
 func refKeys(raw []byte) (creator, sighter, other bool) {
-	for i := 0; ; {
-		j := bytes.Index(raw[i:], []byte(`_ref`))
-		if j < 0 {
-			return creator, sighter, other
-		}
-		j += i
-		i = j + 4
-		if end := j + 4; !(end < len(raw) && raw[end] == '"' || end+1 < len(raw) && raw[end] == 's' && raw[end+1] == '"') {
-			continue
-		}
-		k := j
-		for k > 0 && raw[k-1] != '"' {
-			k--
-		}
-		switch string(raw[k:j]) {
-		case "created_by":
+	stix.RefKeys(raw, func(key []byte) bool {
+		switch string(key) {
+		case "created_by_ref":
 			creator = true
-		case "where_sighted":
+		case "where_sighted_refs":
 			sighter = true
-		case "object_marking", "marking":
+		case "object_marking_refs", "marking_ref":
 		default:
 			other = true
 		}
-	}
+		return true
+	})
+	return creator, sighter, other
 }
 
 // namesAny reports whether raw holds one of the ids, a quick test before a walk of its

@@ -160,29 +160,50 @@ func Refs(raw []byte, fn func(key, id string)) {
 	})
 }
 
-// MayHaveRefs reports whether raw may hold a reference other than created_by_ref and
-// marking references (object_marking_refs, a granular marking's marking_ref): a quick
-// test that spares most objects (indicators, malware, identities) a walk on every read.
-// It errs only on the side of yes.
-func MayHaveRefs(raw []byte) bool {
+// RefKeys calls fn with the name of every key of raw that ends in "_ref" or "_refs", at
+// any depth, in one pass over the bytes and without parsing: a quick look that errs only
+// on the side of yes (a string value that looks like such a key counts too). fn returns
+// false to stop.
+func RefKeys(raw []byte, fn func(key []byte) bool) {
 	for i := 0; ; {
 		j := bytes.Index(raw[i:], []byte(`_ref`))
 		if j < 0 {
-			return false
+			return
 		}
 		j += i
 		i = j + 4
 		// Only a key that ends there ("_ref" or "_refs"), not external_references.
-		if end := j + 4; !(end < len(raw) && raw[end] == '"' || end+1 < len(raw) && raw[end] == 's' && raw[end+1] == '"') {
+		end := j + 4
+		switch {
+		case end < len(raw) && raw[end] == '"':
+		case end+1 < len(raw) && raw[end] == 's' && raw[end+1] == '"':
+			end++
+		default:
 			continue
 		}
 		k := j
 		for k > 0 && raw[k-1] != '"' {
 			k--
 		}
-		key := string(raw[k:j])
-		if key != "created_by" && key != "object_marking" && key != "marking" {
-			return true
+		if !fn(raw[k:end]) {
+			return
 		}
 	}
+}
+
+// MayHaveRefs reports whether raw may hold a reference other than created_by_ref and
+// marking references (object_marking_refs, a granular marking's marking_ref): a quick test
+// that spares most objects (indicators, malware, identities) a walk on every read. It errs
+// only on the side of yes.
+func MayHaveRefs(raw []byte) bool {
+	found := false
+	RefKeys(raw, func(key []byte) bool {
+		switch string(key) {
+		case "created_by_ref", "object_marking_refs", "marking_ref":
+			return true
+		}
+		found = true
+		return false
+	})
+	return found
 }

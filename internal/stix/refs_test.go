@@ -98,3 +98,14 @@ func TestSetExtension(t *testing.T) {
 		}
 	}
 }
+
+func TestRefKeys(t *testing.T) {
+	var keys []string
+	RefKeys([]byte(`{"created_by_ref":"a","external_references":[],"where_sighted_refs":["b"],"x":{"source_ref":"c"},"object_marking_refs":[]}`), func(k []byte) bool {
+		keys = append(keys, string(k))
+		return true
+	})
+	if got := strings.Join(keys, " "); got != "created_by_ref where_sighted_refs source_ref object_marking_refs" {
+		t.Errorf("RefKeys = %s", got)
+	}
+}
