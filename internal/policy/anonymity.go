@@ -160,10 +160,12 @@ const providerRef = `"identity--firebreak-provider"`
 //
 // terms is the provider's (scrub.NewTerms of providerTerms), made once per submission.
 func anonymousVariant(raw []byte, org firebreak.Organization, identities map[string]bool, terms *scrub.Terms) []byte {
-	other := false
-	out := raw
+	// Every reference to the provider becomes the placeholder, so that a read needs one
+	// replacement only; other tells whether any besides created_by_ref and
+	// where_sighted_refs did, which the read path could not replace without a variant.
+	out, other := raw, false
 	if namesAny(raw, identities) {
-		withRefs := stix.EditRefs(raw, func(key, id string) stix.RefEdit {
+		out = stix.EditRefs(raw, func(key, id string) stix.RefEdit {
 			if !identities[id] && key != "where_sighted_refs" {
 				return stix.RefEdit{}
 			}
@@ -172,21 +174,18 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 			}
 			return stix.RefEdit{With: []byte(providerRef)}
 		})
-		if other {
-			out = withRefs
-		}
 	}
 	// The provider's names and domains, in every string that is not a pattern, an
-	// observable value, an id, a reference or a timestamp, however they are written.
-	var named []byte
-	found := false
-	if terms.MayMatch(out) {
-		var fs []scrub.Finding
-		var err error
-		named, fs, err = terms.Object(out)
-		found = err == nil && len(fs) > 0
+	// observable value, an id, a reference or a timestamp, however they are written;
+	// where they are found, external references to its domains go too.
+	if !terms.MayMatch(out) {
+		return variantOf(out, other)
 	}
-	if found && len(org.Domains) > 0 {
+	named, fs, err := terms.Object(out)
+	if err != nil || len(fs) == 0 {
+		return variantOf(out, other)
+	}
+	if len(org.Domains) > 0 {
 		var refs []struct {
 			URL string `json:"url"`
 		}
@@ -206,21 +205,14 @@ func anonymousVariant(raw []byte, org firebreak.Organization, identities map[str
 			named = stix.RemoveSelected(named, cut)
 		}
 	}
-	if found {
-		out = named
-	}
-	if bytes.Equal(out, raw) {
-		return nil
-	}
+	return named
+}
+
+// variantOf is the anonymous variant when no name of the provider was found: the
+// references replaced, when some besides the creator and the sighters were; else none.
+func variantOf(out []byte, other bool) []byte {
 	if !other {
-		// The variant is kept: let it carry the placeholder everywhere, so that a read
-		// needs one replacement only.
-		out = stix.EditRefs(out, func(key, id string) stix.RefEdit {
-			if identities[id] || key == "where_sighted_refs" {
-				return stix.RefEdit{With: []byte(providerRef)}
-			}
-			return stix.RefEdit{}
-		})
+		return nil
 	}
 	return out
 }
