@@ -82,15 +82,18 @@ func (g *Guard) Objects(ctx context.Context, collection string, f firebreak.Obje
 		}
 		f.After, f.AddedAfter = page.Next, time.Time{}
 	}
-	if err := pr.flush(ctx); err != nil {
+	page := firebreak.PageOf(out, limit, start)
+	// Only what the reader receives is on the record: not the version read ahead to
+	// tell whether more follow.
+	if err := pr.flush(ctx, page.Objects); err != nil {
 		return firebreak.Page{}, err
 	}
 	if metaOnly {
-		for i := range out {
-			out[i].Raw = nil
+		for i := range page.Objects {
+			page.Objects[i].Raw = nil
 		}
 	}
-	return firebreak.PageOf(out, limit, start), nil
+	return page, nil
 }
 
 // presenter turns the versions the store returned into what one reader receives, and
@@ -217,15 +220,23 @@ func (pr *presenter) pseudonymFor(o *firebreak.Object, linkable bool) func() []b
 	}
 }
 
-// flush records the restricted and granted reads the presenter saw.
-func (pr *presenter) flush(ctx context.Context) error {
-	if len(pr.grantedReads) > 0 {
-		if err := pr.g.record(ctx, pr.p, firebreak.AuditGrantedRead, pr.grantedReads, "read under a disclosure grant"); err != nil {
+// flush records the restricted and granted reads among the versions the reader
+// receives.
+func (pr *presenter) flush(ctx context.Context, served []firebreak.Object) error {
+	ids := make(map[string]bool, len(served))
+	for _, o := range served {
+		ids[o.ID] = true
+	}
+	received := func(read []string) []string {
+		return slices.DeleteFunc(read, func(id string) bool { return !ids[id] })
+	}
+	if read := received(pr.grantedReads); len(read) > 0 {
+		if err := pr.g.record(ctx, pr.p, firebreak.AuditGrantedRead, read, "read under a disclosure grant"); err != nil {
 			return err
 		}
 	}
-	if len(pr.restricted) > 0 {
-		if err := pr.g.record(ctx, pr.p, firebreak.AuditRestrictedRead, pr.restricted, ""); err != nil {
+	if read := received(pr.restricted); len(read) > 0 {
+		if err := pr.g.record(ctx, pr.p, firebreak.AuditRestrictedRead, read, ""); err != nil {
 			return err
 		}
 	}
