@@ -69,9 +69,6 @@ type Finding struct {
 	// Start and End are the byte offsets of the value in the decoded string (for a JSON string
 	// without escapes, the same as in its raw text).
 	Start, End int
-	// Key is true when the value was found in the member name at Path rather than in its
-	// value (only Terms looks at member names).
-	Key bool
 }
 
 // Scrubber detects and redacts personal data. It is immutable after New and safe for

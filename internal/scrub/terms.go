@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -89,12 +88,23 @@ func (t *Terms) MayMatch(raw []byte) bool {
 	if len(t.terms) == 0 {
 		return false
 	}
-	if t.unicode || bytes.Contains(raw, []byte(`\u`)) {
+	// Escapes ("Acme\nEnergy") and letters or spaces beyond ASCII (a no-break space, a
+	// Kelvin sign for K) match in Object but not in the squashed bytes: say yes.
+	if t.unicode || bytes.IndexByte(raw, '\\') >= 0 || hasNonASCII(raw) {
 		return true
 	}
 	sq := squash(make([]byte, 0, len(raw)), raw)
 	for _, s := range t.squashed {
 		if bytes.Contains(sq, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
 			return true
 		}
 	}
@@ -431,52 +441,28 @@ type termWalker struct {
 	findings []Finding
 }
 
-// object reads the members of the object at raw[vs]: names, then values.
+// object reads the members of the object at raw[vs]. Member names are left as they are:
+// granular-marking selectors name them, and a renamed member would slip out from under
+// the marking that restricts it.
 func (w *termWalker) object(p *path, vs int, top bool) {
-	type mem struct {
-		key            string
-		ks, ke, vs, ve int
-	}
-	var members []mem
-	eachMemberKey(w.raw, vs, func(key string, ks, ke, vs, ve int) {
-		members = append(members, mem{key, ks, ke, vs, ve})
+	eachMember(w.raw, vs, func(key string, vs, ve int) {
+		w.member(&path{parent: p, key: key}, key, vs, ve, top)
 	})
-	var taken map[string]bool // member names, once a name is rewritten
-	for _, m := range members {
-		mp := &path{parent: p, key: m.key}
-		if spans := w.t.find(m.key); len(spans) > 0 {
-			if taken == nil {
-				taken = make(map[string]bool, len(members))
-				for _, o := range members {
-					taken[o.key] = true
-				}
-			}
-			name := renderKey(m.key, spans)
-			for n, base := 2, name; taken[name]; n++ {
-				name = base + "_" + strconv.Itoa(n)
-			}
-			taken[name] = true
-			w.edits = append(w.edits, edit{m.ks, m.ke, appendString(nil, name)})
-			for _, f := range toFindings(spans, mp.String()) {
-				f.Key = true
-				w.findings = append(w.findings, f)
-			}
-		}
-		if termSkip[m.key] || isRefKey(m.key) || top && m.key == "objects" {
-			continue
-		}
-		if m.key == "selectors" {
-			w.selectors(mp, m.vs)
-			continue
-		}
-		w.value(mp, m.vs, m.ve)
+}
+
+// member reads one member's value, unless it is one that never names anyone: ids,
+// references, timestamps, patterns, selectors (member names), an observed-data's objects.
+func (w *termWalker) member(p *path, key string, vs, ve int, top bool) {
+	if termSkip[key] || isRefKey(key) || top && key == "objects" || key == "selectors" {
+		return
 	}
+	w.value(p, vs, ve)
 }
 
 func (w *termWalker) value(p *path, vs, ve int) {
 	switch w.raw[vs] {
 	case '"':
-		w.str(p, vs, ve, false)
+		w.str(p, vs, ve)
 	case '[':
 		eachElement(w.raw, vs, func(i, s, e int) { w.value(&path{parent: p, index: i, elem: true}, s, e) })
 	case '{':
@@ -484,21 +470,8 @@ func (w *termWalker) value(p *path, vs, ve int) {
 	}
 }
 
-// selectors rewrites granular-marking selectors as member names are rewritten.
-func (w *termWalker) selectors(p *path, vs int) {
-	if w.raw[vs] != '[' {
-		return
-	}
-	eachElement(w.raw, vs, func(i, s, e int) {
-		if w.raw[s] == '"' {
-			w.str(&path{parent: p, index: i, elem: true}, s, e, true)
-		}
-	})
-}
-
-// str records an edit of the string literal raw[vs:ve] when it holds a term; asKey
-// rewrites it as a member name.
-func (w *termWalker) str(p *path, vs, ve int, asKey bool) {
+// str records an edit of the string literal raw[vs:ve] when it holds a term.
+func (w *termWalker) str(p *path, vs, ve int) {
 	text, ok := stringValue(w.raw[vs:ve])
 	if !ok {
 		return
@@ -507,41 +480,7 @@ func (w *termWalker) str(p *path, vs, ve int, asKey bool) {
 	if len(spans) == 0 {
 		return
 	}
-	var out string
-	if asKey {
-		out = renderKey(text, spans)
-	} else {
-		out = render(text, spans)
-	}
+	out := render(text, spans)
 	w.edits = append(w.edits, edit{vs, ve, appendString(make([]byte, 0, len(out)+8), out)})
 	w.findings = append(w.findings, toFindings(spans, p.String())...)
-}
-
-// renderKey returns key with every span replaced by "redacted".
-func renderKey(key string, spans []span) string {
-	var b strings.Builder
-	last := 0
-	for _, sp := range spans {
-		b.WriteString(key[last:sp.start])
-		b.WriteString("redacted")
-		last = sp.end
-	}
-	b.WriteString(key[last:])
-	return b.String()
-}
-
-// eachMemberKey is eachMember with the bounds of each member's name literal.
-func eachMemberKey(b []byte, i int, fn func(key string, ks, ke, vs, ve int)) {
-	i = skipSpace(b, i+1)
-	for i < len(b) && b[i] == '"' {
-		ke := stringEnd(b, i)
-		key, _ := stringValue(b[i:ke])
-		vs := skipSpace(b, skipSpace(b, ke)+1)
-		ve := valueEnd(b, vs)
-		fn(key, i, ke, vs, ve)
-		i = skipSpace(b, ve)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
 }
