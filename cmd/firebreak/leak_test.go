@@ -696,3 +696,49 @@ func TestLeakMarkingsAcrossNodes(t *testing.T) {
 		t.Errorf("node b did not apply the definition as it is now")
 	}
 }
+
+// Withdrawals say nothing of those that do not concern the peer: walking them one at a
+// time, a peer gets the ids it could see, and never an empty page that says more follow.
+func TestLeakWithdrawalsCountNothingHidden(t *testing.T) {
+	forEachStore(t, func(t *testing.T, h *testHub) {
+		alice := h.client(t, tokLeakAlice)
+		mine := collectionID(t, alice, "mine")
+		for n := 90; n < 96; n++ {
+			tlp := stix.TLPRedID // hidden from the peer
+			if n == 93 {
+				tlp = stix.TLPGreenID
+			}
+			leakSubmit(t, h, tokLeakAlice, leakIndicator(n, "", tlp))
+			if err := alice.DeleteObject(context.Background(), mine, "indicator--"+uuidN(n), taxiiclient.Query{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		next := ""
+		for pages := 0; pages < 20; pages++ {
+			resp := do(t, "GET", h.URL+"/v1/withdrawals?limit=1&next="+next, "Bearer "+tokLeakPeer, nil, nil)
+			var body struct {
+				Withdrawals []string `json:"withdrawals"`
+				Next        string   `json:"next"`
+				More        bool     `json:"more"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("withdrawals: %d %v", resp.StatusCode, err)
+			}
+			if body.More && len(body.Withdrawals) == 0 {
+				t.Fatalf("an empty page that says more follow: it counts what the peer may not see")
+			}
+			got = append(got, body.Withdrawals...)
+			next = body.Next
+			if !body.More {
+				break
+			}
+		}
+		if len(got) != 1 || got[0] != "indicator--"+uuidN(93) {
+			t.Errorf("the peer is told of %v, want only the object it could see", got)
+		}
+		if resp := do(t, "GET", h.URL+"/v1/withdrawals", "Bearer "+tokLeakBob, nil, nil); resp.StatusCode != 403 {
+			t.Errorf("a member asks for withdrawals: %d, want 403", resp.StatusCode)
+		}
+	})
+}

@@ -7,13 +7,13 @@ import (
 	"github.com/firebreak/firebreak"
 )
 
-// Withdrawn returns to the calling peer hub the ids of the objects it must remove, from
-// the withdrawals recorded after position after (at most limit of them examined): a
-// delete, or a version tightened beyond what the peer may have, of an object the peer
-// could see. next is the position to ask from next time, and more whether withdrawals
-// beyond it wait. Only withdrawals of versions the peer could see are ever named, so the
-// list says nothing of what it could not; an id stays at the peer while a version of it
-// that the peer may have remains (another copy of the id, or versions not deleted).
+// Withdrawn returns to the calling peer hub up to limit ids of the objects it must
+// remove, from the withdrawals recorded after position after: a delete, or a version
+// tightened beyond what the peer may have, of an object the peer could see. next is the
+// position to ask from next time, and more whether another such id follows. Withdrawals
+// that do not concern the peer are passed over, however many: how many there are, and
+// when, tells it nothing. An id stays at the peer while a version of it that the peer may
+// have remains (another copy of the id, or versions not deleted).
 func (g *Guard) Withdrawn(ctx context.Context, after int64, limit int) (ids []string, next int64, more bool, err error) {
 	p, d, err := g.caller(ctx)
 	if err != nil {
@@ -25,54 +25,64 @@ func (g *Guard) Withdrawn(ctx context.Context, after int64, limit int) (ids []st
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	if err := g.loadPolicies(ctx); err != nil {
-		return nil, 0, false, err
-	}
 	now := g.opts.Clock.Now()
 	r := d.reader(p, now)
 	vis, _, err := g.visibility(ctx, r, d, firebreak.Collection{Alias: firebreak.AliasShared}, now)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	ws, err := g.store.Withdrawals(ctx, after, limit+1)
-	if err != nil {
-		return nil, 0, false, err
-	}
-	if len(ws) > limit {
-		ws, more = ws[:limit], true
-	}
+	// Read on until one id more than asked for concerns the peer (or the list ends), so
+	// that more is true only when such an id follows.
 	next = after
-	for _, w := range ws {
-		next = w.Seq
-		prov := d.provider(w.Provider)
-		saw := false
-		for _, id := range w.Policies {
-			g.mu.Lock()
-			pi, ok := g.policies[id]
-			g.mu.Unlock()
-			if ok && Decide(r, prov, pi.doc).Visible {
-				saw = true
-				break
-			}
-		}
-		if !saw || slices.Contains(ids, w.ID) {
-			continue
-		}
-		keep, err := g.stillHas(ctx, r, vis, w)
+	pos := after
+	for {
+		ws, err := g.store.Withdrawals(ctx, pos, 1000)
 		if err != nil {
 			return nil, 0, false, err
 		}
-		if !keep {
-			ids = append(ids, w.ID)
+		for _, w := range ws {
+			pos = w.Seq
+			concerns, err := g.concerns(ctx, vis, w, ids)
+			if err != nil {
+				return nil, 0, false, err
+			}
+			if !concerns {
+				if len(ids) < limit {
+					next = w.Seq
+				}
+				continue
+			}
+			if len(ids) == limit {
+				return ids, next, true, nil
+			}
+			ids, next = append(ids, w.ID), w.Seq
+		}
+		if len(ws) < 1000 {
+			return ids, next, false, nil
 		}
 	}
-	return ids, next, more, nil
+}
+
+// concerns reports whether withdrawal w is one to tell the peer of: it could see one of
+// the versions withdrawn (vis lists the policies it may see), the id is not told yet, and
+// it may no longer have the object (see stillHas).
+func (g *Guard) concerns(ctx context.Context, vis firebreak.Visibility, w firebreak.Withdrawal, told []string) (bool, error) {
+	saw := slices.ContainsFunc(w.Policies, func(id int64) bool {
+		_, ok := slices.BinarySearch(vis.Policies, id)
+		return ok
+	})
+	if !saw || slices.Contains(told, w.ID) {
+		return false, nil
+	}
+	keep, err := g.stillHas(ctx, vis, w)
+	return !keep, err
 }
 
 // stillHas reports whether the peer may still have the object of withdrawal w: after a
 // delete, when it may see a version of the id (another copy, versions not deleted); after
-// a new version, when it may see that version, or another provider's copy of the id.
-func (g *Guard) stillHas(ctx context.Context, r Reader, vis firebreak.Visibility, w firebreak.Withdrawal) (bool, error) {
+// a new version, when it may see that version, or another provider's copy of the id. What
+// it may see is what the store returns under its visibility, expiry included.
+func (g *Guard) stillHas(ctx context.Context, vis firebreak.Visibility, w firebreak.Withdrawal) (bool, error) {
 	page, err := g.store.Objects(ctx, vis, firebreak.ObjectFilter{IDs: []string{w.ID}, Versions: firebreak.VersionFilter{All: true}, MetadataOnly: true, EveryCopy: true, Limit: 1000})
 	if err != nil {
 		return false, err
@@ -85,15 +95,14 @@ func (g *Guard) stillHas(ctx context.Context, r Reader, vis firebreak.Visibility
 			return true, nil // another provider's copy it may have
 		}
 	}
-	// The provider's copy: is its latest version one the peer may have?
+	// The provider's copy: is its latest version among those the peer may see?
 	last, err := g.store.Objects(ctx, firebreak.Visibility{All: true}, firebreak.ObjectFilter{IDs: []string{w.ID}, MetadataOnly: true, EveryCopy: true, Limit: 1000})
 	if err != nil {
 		return false, err
 	}
-	for _, o := range last.Objects {
-		if o.Provider == w.Provider {
-			_, ok := slices.BinarySearch(vis.Policies, o.Policy)
-			return ok, nil
+	for _, l := range last.Objects {
+		if l.Provider == w.Provider {
+			return slices.ContainsFunc(page.Objects, func(o firebreak.Object) bool { return o.Seq == l.Seq }), nil
 		}
 	}
 	return false, nil
