@@ -199,9 +199,16 @@ func (e *Engine) sync(ctx context.Context, peer firebreak.Peer, st *firebreak.Pe
 // them: those its account provided here. Removing them records withdrawals here in
 // turn, which go on to this hub's own peers. Another TAXII server has no withdrawals.
 func (e *Engine) pullWithdrawals(ctx, pctx context.Context, c *taxiiclient.Client, peer firebreak.Peer, st *firebreak.PeerState, res *Result) error {
+	restarted := false
 	for {
 		res.Requests++
 		ids, next, more, err := c.Withdrawals(ctx, st.PullWithdrawn, 1000)
+		if err != nil && !restarted && st.PullWithdrawn != "" && taxiiclient.StatusCode(err) == http.StatusBadRequest {
+			// The peer no longer knows the token it gave (a restore with another secret,
+			// our account made again): start over, once. Removing twice changes nothing.
+			restarted, st.PullWithdrawn = true, ""
+			continue
+		}
 		if err != nil {
 			if code := taxiiclient.StatusCode(err); code == http.StatusNotFound || code == http.StatusForbidden || firebreak.ErrorCode(err) == firebreak.EUNSUPPORTED {
 				return nil // not a Firebreak hub, or one that does not serve them to us

@@ -49,6 +49,9 @@ type fakePeer struct {
 	maxLen  int      // the advertised max_content_length (default 10 MiB)
 	inbox   string   // the inbox collection's id (default peerInbox)
 	other   []string // other requests: method and path
+	// withdrawals answers GET /v1/withdrawals when set (404 otherwise, as any TAXII
+	// server that is not a Firebreak hub).
+	withdrawals func(w http.ResponseWriter, r *http.Request)
 }
 
 func newFakePeer(t *testing.T) *fakePeer {
@@ -70,6 +73,9 @@ func newFakePeer(t *testing.T) *fakePeer {
 		case r.Method == http.MethodPost && r.URL.Path == "/api/collections/"+p.inbox+"/objects/":
 			p.posts++
 			p.add(w, r, p.posts)
+		case r.URL.Path == "/v1/withdrawals" && p.withdrawals != nil:
+			w.Header().Set("Content-Type", "application/json")
+			p.withdrawals(w, r)
 		default:
 			p.other = append(p.other, r.Method+" "+r.URL.Path)
 			switch r.URL.Path {
@@ -475,5 +481,36 @@ func TestSyncSkipsAPeerAnotherNodeSyncs(t *testing.T) {
 	}
 	if store.unlocked != 1 {
 		t.Errorf("the lock was released %d times, want once", store.unlocked)
+	}
+}
+
+// TestPullWithdrawalsStartOverOnAStaleToken: a peer that no longer knows the withdrawals
+// token it gave (restored with another secret) answers 400; the sync starts its
+// withdrawals over once instead of failing every round, which would also stop its pushes.
+func TestPullWithdrawalsStartOverOnAStaleToken(t *testing.T) {
+	p := newFakePeer(t)
+	p.objects = func(w http.ResponseWriter, r *http.Request, n int) { envelope(w, false, "", nil) }
+	var asked []string
+	p.withdrawals = func(w http.ResponseWriter, r *http.Request) {
+		tok := r.URL.Query().Get("next")
+		asked = append(asked, tok)
+		if tok == "stale" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"title":"next: not a token this server issued"}`)
+			return
+		}
+		fmt.Fprint(w, `{"withdrawals":[],"next":"fresh","more":false}`)
+	}
+	h := newLocalHub(t, p.srv.URL, firebreak.PeerPull)
+	st := h.state(t)
+	st.PullWithdrawn = "stale"
+	if err := h.store.PutPeerState(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine.Sync(context.Background(), h.peer, nil); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if got := h.state(t).PullWithdrawn; got != "fresh" || strings.Join(asked, ",") != "stale," {
+		t.Errorf("after a stale token: state %q, asked %q", got, asked)
 	}
 }
