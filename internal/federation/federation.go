@@ -245,8 +245,16 @@ func (e *Engine) pushWithdrawals(ctx, pctx context.Context, c *taxiiclient.Clien
 			col, err := c.CollectionByAlias(ctx, firebreak.AliasMine)
 			if err != nil {
 				// Not a Firebreak hub: it offers no collection of what this hub sent,
-				// and a delete elsewhere could remove what is not ours.
-				e.opts.Logger.Warn("federation: the peer has no collection of this hub's submissions; withdrawals are not passed on", "peer", peer.Name)
+				// and a delete elsewhere could remove what is not ours. These
+				// withdrawals are passed over, said once, not read again each round.
+				e.opts.Logger.Warn("federation: the peer has no collection of this hub's submissions; withdrawals are not passed on", "peer", peer.Name, "objects", len(ids))
+				st.PushWithdrawnAfter = next
+				if err := e.opts.Store.PutPeerState(ctx, *st); err != nil {
+					return err
+				}
+				if more {
+					continue
+				}
 				return nil
 			}
 			mine = col.ID
