@@ -2,11 +2,10 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stored"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -35,7 +34,7 @@ func recordWithdrawals(ctx context.Context, tx pgx.Tx, ws []firebreak.Withdrawal
 	added, provs, ids := make([]int64, len(ws)), make([]int64, len(ws)), make([]string, len(ws))
 	pols, deleted := make([]string, len(ws)), make([]bool, len(ws))
 	for i, w := range ws {
-		added[i], provs[i], ids[i], pols[i], deleted[i] = w.Added.UnixMicro(), w.Provider, w.ID, jsonInts(w.Policies), w.Deleted
+		added[i], provs[i], ids[i], pols[i], deleted[i] = w.Added.UnixMicro(), w.Provider, w.ID, stored.EncodePolicies(w.Policies), w.Deleted
 		floor = max(floor, added[i])
 	}
 	// Two statements in one round trip: the second reads the last seq after the first
@@ -75,24 +74,10 @@ func (s *Store) Withdrawals(ctx context.Context, after int64, limit int) ([]fire
 			return nil, mapErr(err, "cannot read the withdrawals")
 		}
 		w.Added = time.UnixMicro(added).UTC()
-		if err := json.Unmarshal([]byte(policies), &w.Policies); err != nil {
-			return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "a stored withdrawal cannot be read")
+		if w.Policies, err = stored.DecodePolicies(policies); err != nil {
+			return nil, err
 		}
 		out = append(out, w)
 	}
 	return out, mapErr(rows.Err(), "cannot read the withdrawals")
-}
-
-// jsonInts renders a list of integers as a JSON array, as the store keeps lists in text
-// columns.
-func jsonInts(vs []int64) string {
-	b := make([]byte, 0, 2+len(vs)*8)
-	b = append(b, '[')
-	for i, v := range vs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, v, 10)
-	}
-	return string(append(b, ']'))
 }

@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/firebreak/firebreak"
+	"github.com/firebreak/firebreak/internal/stored"
 )
 
 var _ firebreak.WithdrawalStore = (*Store)(nil)
@@ -33,7 +33,7 @@ func recordWithdrawals(ctx context.Context, tx *sql.Tx, ws []firebreak.Withdrawa
 		us := w.Added.UnixMicro()
 		last = max(last+1, us)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO withdrawals (seq, added, provider, id, policies, deleted)
-			VALUES (?, ?, ?, ?, ?, ?)`, last, us, w.Provider, w.ID, jsonInts(w.Policies), w.Deleted); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?)`, last, us, w.Provider, w.ID, stored.EncodePolicies(w.Policies), w.Deleted); err != nil {
 			return mapErr(err, "cannot record the withdrawal")
 		}
 	}
@@ -61,8 +61,8 @@ func (s *Store) Withdrawals(ctx context.Context, after int64, limit int) ([]fire
 			return nil, mapErr(err, "cannot read the withdrawals")
 		}
 		w.Added = time.UnixMicro(added).UTC()
-		if err := json.Unmarshal([]byte(policies), &w.Policies); err != nil {
-			return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "a stored withdrawal cannot be read")
+		if w.Policies, err = stored.DecodePolicies(policies); err != nil {
+			return nil, err
 		}
 		out = append(out, w)
 	}

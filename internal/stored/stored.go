@@ -67,3 +67,22 @@ func DecodeIntroduction(body []byte) (firebreak.Introduction, error) {
 	in.Requester, in.RequesterUser, in.Provider = row.Requester, row.RequesterUser, row.Provider
 	return in, nil
 }
+
+// EncodePolicies renders a withdrawal's policy ids for the policies column of
+// withdrawals: a JSON array, as both stores keep lists in text columns.
+func EncodePolicies(ids []int64) string {
+	if ids == nil {
+		ids = []int64{}
+	}
+	b, _ := json.Marshal(ids) // a slice of integers always encodes
+	return string(b)
+}
+
+// DecodePolicies reads what EncodePolicies wrote.
+func DecodePolicies(s string) ([]int64, error) {
+	var ids []int64
+	if err := json.Unmarshal([]byte(s), &ids); err != nil {
+		return nil, firebreak.Wrap(firebreak.EINTERNAL, err, "a stored withdrawal cannot be read")
+	}
+	return ids, nil
+}

@@ -69,3 +69,24 @@ func TestIntroductionRoundTrip(t *testing.T) {
 		t.Errorf("DecodeIntroduction of a broken body: %v; want an internal error", err)
 	}
 }
+
+func TestPoliciesRoundTrip(t *testing.T) {
+	for _, ids := range [][]int64{nil, {}, {1, 2, 30}} {
+		s := EncodePolicies(ids)
+		got, err := DecodePolicies(s)
+		if err != nil || len(got) != len(ids) {
+			t.Errorf("round trip of %v: %s → %v %v", ids, s, got, err)
+		}
+		for i := range ids {
+			if got[i] != ids[i] {
+				t.Errorf("round trip of %v: %v", ids, got)
+			}
+		}
+	}
+	if EncodePolicies(nil) != "[]" {
+		t.Errorf("no policies encode as %s, want []", EncodePolicies(nil))
+	}
+	if _, err := DecodePolicies("{"); err == nil {
+		t.Errorf("a damaged column reads without error")
+	}
+}
